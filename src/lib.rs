@@ -1,0 +1,18 @@
+//! Sans-IO core of the opencode-chatgpt-wasm OpenCode plugin.
+//!
+//! What it does: the ChatGPT OAuth protocol decisions (PKCE, JWT claims), the Codex request
+//! transform, and (in later modules) model mapping, SSE handling and error classification.
+//! What it never does: network, files, clocks or logging. The JS shim does all I/O and hands
+//! in bytes, strings and `now_ms`; randomness comes through [`random::fill`] (getrandom, i.e.
+//! `crypto.getRandomValues` in wasm) or is injected by the caller in tests.
+
+pub mod error;
+pub mod jwt;
+pub mod pkce;
+pub mod random;
+pub mod request;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::CoreError;

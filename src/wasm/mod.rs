@@ -1,0 +1,56 @@
+//! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`. Every export decodes its JS
+//! arguments, calls the core, and encodes the result; core errors become JS `Error`s with a stable
+//! `code` property in exactly one function, [`to_js_error`]. A panic hook records the panic
+//! message so the JS side can report it (and re-instantiate the module) instead of crashing.
+
+use std::sync::Mutex;
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::CoreError;
+
+mod core_exports;
+
+static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
+
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut slot) = LAST_PANIC.lock() {
+            *slot = info.to_string();
+        }
+    }));
+}
+
+/// The message of the last panic, if any (read by JS after catching a `RuntimeError`).
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> String {
+    LAST_PANIC.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// The one conversion from a core error to a JS error: `Error(message)` with `.code`.
+pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    let _ = js_sys::Reflect::set(&e, &"code".into(), &err.code().into());
+    e.into()
+}
+
+/// Serializes a core value for JS (plain objects, not Maps).
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_sys::Error::new(&format!("internal: cannot encode result: {e}")).into())
+}
+
+/// A failure of the platform's random source (no `crypto.getRandomValues`).
+struct RandomUnavailable;
+impl std::fmt::Display for RandomUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no secure random source in this runtime (crypto.getRandomValues is missing)")
+    }
+}
+impl CoreError for RandomUnavailable {
+    fn code(&self) -> &'static str {
+        "random-unavailable"
+    }
+}
