@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CoreError;
 
-mod core_exports;
+pub mod core_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 

@@ -1,0 +1,43 @@
+// Runtime settings, from plugin options (opencode.json) then environment, then defaults.
+import os from "node:os";
+import { readFileSync } from "node:fs";
+
+export const PACKAGE_NAME = "opencode-chatgpt-wasm";
+export const PACKAGE_VERSION = readVersion();
+export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
+export const DEFAULT_ISSUER = "https://auth.openai.com";
+
+function readVersion() {
+  try {
+    return JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function trimSlash(url) {
+  return String(url).replace(/\/+$/, "");
+}
+
+/** Resolved settings; every outside URL is overridable so tests can point at 127.0.0.1. */
+export function resolveConfig(options = {}, env = process.env) {
+  const pick = (opt, name, fallback) => options[opt] ?? env[name] ?? fallback;
+  const number = (v, fallback) => {
+    const n = Number(v);
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  return {
+    endpoint: trimSlash(pick("endpoint", "OPENCODE_CODEX_ENDPOINT", DEFAULT_ENDPOINT)),
+    issuer: trimSlash(pick("issuer", "OPENCODE_CODEX_ISSUER", DEFAULT_ISSUER)),
+    originator: pick("originator", "OPENCODE_CODEX_ORIGINATOR", "opencode"),
+    userAgent:
+      pick("userAgent", "OPENCODE_CODEX_USER_AGENT", undefined) ??
+      `opencode/${env.OPENCODE_VERSION ?? "1.18"} (${os.platform()} ${os.release()}; ${os.arch()}) ${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+    clientVersion: pick("clientVersion", "OPENCODE_CODEX_CLIENT_VERSION", undefined),
+    defaultModel: pick("model", "OPENCODE_CODEX_MODEL", undefined),
+    callbackPort: number(pick("callbackPort", "OPENCODE_CODEX_CALLBACK_PORT", 1455), 1455),
+    authTimeoutMs: number(pick("authTimeoutMs", "OPENCODE_AUTH_TIMEOUT", 5 * 60_000), 5 * 60_000),
+    stallSeconds: number(pick("stallSeconds", "OPENCODE_CODEX_STALL_SECONDS", 300), 300),
+    debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
+  };
+}

@@ -1,0 +1,57 @@
+// Loads the Rust core (wasm-pack `--target web` output in ./wasm/) synchronously from the bytes
+// beside this file: no bundler, no fetch, works the same under Bun (OpenCode) and Node.
+// A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore() turns it into a
+// CoreError with the panic message and loads a fresh instance for the next call.
+import { readFileSync } from "node:fs";
+
+const WASM_URL = new URL("./wasm/opencode_chatgpt_wasm_bg.wasm", import.meta.url);
+const GLUE_URL = new URL("./wasm/opencode_chatgpt_wasm.js", import.meta.url);
+
+let bytes;
+let current;
+let generation = 0;
+
+/** An error raised by the Rust core; `code` is stable (see src/*.rs `CoreError::code`). */
+export class CoreError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = "CoreError";
+    this.code = code ?? "core-error";
+  }
+}
+
+async function instantiate() {
+  bytes ??= readFileSync(WASM_URL);
+  // A query string gives a fresh module instance of the glue (its own wasm memory).
+  const glue = await import(generation === 0 ? GLUE_URL.href : `${GLUE_URL.href}?instance=${generation}`);
+  generation += 1;
+  glue.initSync({ module: bytes });
+  return glue;
+}
+
+/** The core's exports, instantiated on first use (about a millisecond). */
+export async function loadCore() {
+  current ??= instantiate();
+  return current;
+}
+
+/** Runs `fn(core)`; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
+export async function callCore(fn) {
+  const core = await loadCore();
+  try {
+    return fn(core);
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) {
+      let detail = "";
+      try {
+        detail = core.lastPanic();
+      } catch {}
+      current = undefined;
+      throw new CoreError(`internal error in the plugin core (${detail || err.message}); the request was not sent. Please report it.`, "core-panic");
+    }
+    if (err && typeof err === "object" && typeof err.code === "string" && !(err instanceof CoreError)) {
+      throw new CoreError(err.message, err.code);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,6 @@
+//! The wasm-bindgen suites again, in headless Chromium (`wasm-pack test --headless --chrome`).
+#![cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "wasm_core.rs"]
+mod core_suite;
