@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use opencode_chatgpt_wasm::wasm::core_exports as x;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 fn get(v: &JsValue, key: &str) -> JsValue {
