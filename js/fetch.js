@@ -1,6 +1,9 @@
-// The fetch OpenCode's OpenAI client uses for a ChatGPT login: runs the wasm request transform on
-// Responses calls, sets the Codex headers and sends the request to the Codex endpoint.
+// The fetch OpenCode's OpenAI client uses for a ChatGPT login. The pipeline, each step in its own
+// module: transform the body (wasm) → credentials (auth.js) → send with retries (errors.js) →
+// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
 import { callCore } from "./core.js";
+import { sendWithRetries, errorResponse } from "./errors.js";
+import { guardStream } from "./stream.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -17,10 +20,10 @@ function requestParts(input, init) {
   if (input instanceof Request) {
     return { url: input.url, method: init?.method ?? input.method, headers: headerObject(init?.headers ?? input.headers), body: init?.body ?? null, signal: init?.signal ?? input.signal };
   }
-  return { url: String(input instanceof URL ? input.href : input), method: init?.method ?? "GET", headers: headerObject(init?.headers), body: init?.body ?? null, signal: init?.signal };
+  return { url: String(input instanceof URL ? input.href : input), method: init?.method ?? "GET", headers: headerObject(init?.headers), body: init?.body ?? null, signal: init?.signal ?? undefined };
 }
 
-async function bodyText(body) {
+function bodyText(body) {
   if (body == null || typeof body === "string") return body;
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) return new TextDecoder().decode(body);
   return null; // streams/forms are passed through untouched
@@ -28,11 +31,14 @@ async function bodyText(body) {
 
 /**
  * @param {object} deps
- * @param {() => Promise<{access: string, accountId?: string}>} deps.credentials  current login (refreshed by the caller)
+ * @param {{current: () => Promise<{access: string, accountId?: string}>, onUnauthorized?: () => Promise<boolean>}} deps.credentials
  * @param {ReturnType<import("./config.js").resolveConfig>} deps.cfg
- * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps)
+ * @param {(text: string) => object} [deps.transform]  body → {body, notice?, promptCacheKey?}; default: the wasm transform
+ * @param {{observe?: (headers: Headers) => void}} [deps.quota]
+ * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  */
-export function createCodexFetch({ credentials, cfg, notice = () => {} }) {
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {} }) {
+  const runTransform = transform ?? ((text) => callCore((core) => core.transformRequest(text)));
   return async function codexFetch(input, init) {
     const req = requestParts(input, init);
     const url = new URL(req.url);
@@ -42,21 +48,23 @@ export function createCodexFetch({ credentials, cfg, notice = () => {} }) {
     let body = req.body;
     let cacheKey;
     if (isResponses) {
-      const text = await bodyText(body);
+      const text = bodyText(body);
       if (typeof text === "string") {
-        const out = await callCore((core) => core.transformRequest(text));
+        let out;
+        try {
+          out = await runTransform(text);
+        } catch (err) {
+          return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
+        }
         body = typeof out === "string" ? out : out.body;
         cacheKey = typeof out === "string" ? undefined : out.promptCacheKey;
         if (out?.notice) notice(out.notice);
       }
     }
 
-    const login = await credentials();
     const headers = req.headers;
     delete headers.authorization;
     delete headers["content-length"];
-    headers.authorization = `Bearer ${login.access}`;
-    if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
     headers.originator = cfg.originator;
     headers["user-agent"] = cfg.userAgent;
     if (cfg.clientVersion) headers.version = cfg.clientVersion;
@@ -65,6 +73,31 @@ export function createCodexFetch({ credentials, cfg, notice = () => {} }) {
     if (session) headers.session_id = session;
     if (isResponses) headers.accept = "text/event-stream";
 
-    return fetch(target, { method: req.method, headers, body, signal: req.signal });
+    const send = async () => {
+      const login = await credentials.current();
+      const h = { ...headers, authorization: `Bearer ${login.access}` };
+      if (login.accountId) h["chatgpt-account-id"] = login.accountId;
+      return fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+    };
+
+    let res;
+    try {
+      res = await sendWithRetries(send, { signal: req.signal });
+      if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
+        res = await sendWithRetries(send, { signal: req.signal });
+      }
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
+    }
+    quota?.observe?.(res.headers);
+    if (!res.ok) return errorResponse(await readError(res));
+    if (isResponses && res.body) return guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    return res;
   };
+}
+
+async function readError(res) {
+  const text = await res.text().catch(() => "");
+  return { status: res.status, headers: res.headers, body: text };
 }

@@ -17,16 +17,18 @@ async function server(input, options) {
       async loader(getAuth) {
         const auth = await getAuth();
         if (auth?.type !== "oauth") return {};
-        const credentials = async () => {
-          const current = await getAuth();
-          if (current?.type !== "oauth" || !current.access) {
-            throw new Error("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI");
-          }
-          let accountId = current.accountId;
-          if (!accountId) {
-            accountId = await callCore((core) => core.decodeJwt(current.access).accountId).catch(() => undefined);
-          }
-          return { access: current.access, accountId };
+        const credentials = {
+          async current() {
+            const current = await getAuth();
+            if (current?.type !== "oauth" || !current.access) {
+              throw new Error("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI");
+            }
+            let accountId = current.accountId;
+            if (!accountId) {
+              accountId = await callCore((core) => core.decodeJwt(current.access).accountId).catch(() => undefined);
+            }
+            return { access: current.access, accountId };
+          },
         };
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
       },
