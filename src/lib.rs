@@ -6,11 +6,17 @@
 //! in bytes, strings and `now_ms`; randomness comes through [`random::fill`] (getrandom, i.e.
 //! `crypto.getRandomValues` in wasm) or is injected by the caller in tests.
 
+pub mod callback_page;
+pub mod device;
 pub mod error;
 pub mod jwt;
+pub mod oauth;
 pub mod pkce;
 pub mod random;
+pub mod redact;
 pub mod request;
+pub mod token;
+pub mod token_response;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::CoreError;
 
 pub mod core_exports;
+pub mod login_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 
