@@ -1,0 +1,744 @@
+// The installer's logic: finds OpenCode's config file, plans the JSONC edit that adds (or removes) our plugin
+// entry and model entries with jsonc-parser (comments, formatting and key order kept), and writes it atomically
+// with a `.bak`. Never writes a file it could not parse, never duplicates our entry, never prints a token.
+// Terminal wording and argument parsing live in cli.js; the plan functions are pure and tested directly.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { unifiedDiff } from "./diff.js";
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from "jsonc-parser";
+import { appendAt, removeAt, setAt, tree as parseValid } from "./jsonc-edit.js";
+
+export const PACKAGE_NAME = "opencode-chatgpt-wasm";
+export const SCHEMA_URL = "https://opencode.ai/config.json";
+/** Exit code for input we refuse to touch: bad arguments, an unparsable config, a config that is not an object. */
+export const EXIT_BAD_INPUT = 2;
+/** Other plugins that log in to ChatGPT and rewrite Codex requests for provider `openai` (most specific first). */
+export const CONFLICTING_PLUGINS = ["opencode-openai-codex-auth", "oc-codex-multi-auth", "opencode-codex-auth", "opencode-openai-auth", "codex-auth"];
+/** Plugins OpenCode 1.18 itself refuses to load (its own deny list). */
+export const OPENCODE_SKIPPED_PLUGINS = ["opencode-openai-codex-auth"];
+/** Every reasoning-effort variant name OpenCode 1.18 may generate for an OpenAI model. */
+export const OPENCODE_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+const DEFAULT_OUTPUT_TOKENS = 128000;
+const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
+const MODELS_PATH = ["provider", "openai", "models"];
+
+/** An installer failure with the message to print and the process exit code. */
+export class InstallError extends Error {
+  constructor(message, exitCode = 1) {
+    super(message);
+    this.name = "InstallError";
+    this.exitCode = exitCode;
+  }
+}
+
+const IO_REASONS = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent of that path is not a directory",
+  ENOSPC: "no space left on device",
+  EISDIR: "it is a directory",
+  EEXIST: "a file is in the way",
+};
+
+/** Wraps a file-system error into an InstallError naming what we tried and how to get around it. */
+export function ioError(error, what) {
+  const reason = IO_REASONS[error?.code] ?? error?.message ?? String(error);
+  const hint = ["EACCES", "EPERM", "EROFS"].includes(error?.code) ? "; fix the permissions or pick another file with --config PATH" : "";
+  return new InstallError(`${what}: ${reason}${hint}`);
+}
+
+// ---------------------------------------------------------------------------------------------- locations
+
+export function homeDir(env) {
+  return env.HOME || os.homedir();
+}
+
+/** `${XDG_DATA_HOME:-~/.local/share}`: where OpenCode keeps auth.json and we keep our package copy. */
+export function dataRoot(env) {
+  return env.XDG_DATA_HOME || path.join(homeDir(env), ".local", "share");
+}
+
+export function configRoot(env) {
+  return env.XDG_CONFIG_HOME || path.join(homeDir(env), ".config");
+}
+
+/** Our own data directory: stable package copies per version and the install records. */
+export function ourDataDir(env) {
+  return path.join(dataRoot(env), PACKAGE_NAME);
+}
+
+function lexists(file) {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which config file to edit: `--config PATH`, else `OPENCODE_CONFIG`, else with `project` the working directory's
+ * opencode.json / opencode.jsonc (the order OpenCode's own writer uses), else the global
+ * `${XDG_CONFIG_HOME:-~/.config}/opencode/` opencode.jsonc / opencode.json / config.json. An existing file wins;
+ * a new one is `opencode.json`. Returns {file, source, others: other existing candidates OpenCode also merges}.
+ */
+export function locateConfig({ configPath, project = false, cwd, env }) {
+  if (configPath) return { file: path.resolve(cwd, configPath), source: "--config", others: [] };
+  if (env.OPENCODE_CONFIG) return { file: path.resolve(cwd, env.OPENCODE_CONFIG), source: "OPENCODE_CONFIG", others: [] };
+  const dir = project ? cwd : path.join(configRoot(env), "opencode");
+  const names = project
+    ? ["opencode.json", "opencode.jsonc", ".opencode/opencode.json", ".opencode/opencode.jsonc"]
+    : ["opencode.jsonc", "opencode.json", "config.json"];
+  const existing = names.map((name) => path.join(dir, name)).filter(lexists);
+  const file = existing[0] ?? path.join(dir, "opencode.json");
+  return { file, source: project ? "project" : "global", others: existing.slice(1) };
+}
+
+/**
+ * Reads a config file: {file, target (the real file when `file` is a symlink), text (null when absent), mode, uid, gid}.
+ * A dangling symlink or a non-file is an error, never silently replaced.
+ */
+export function readConfigFile(file) {
+  let stat;
+  try {
+    stat = fs.lstatSync(file);
+  } catch (error) {
+    if (error.code === "ENOENT") return { file, target: file, text: null };
+    throw ioError(error, `cannot read ${file}`);
+  }
+  let target = file;
+  if (stat.isSymbolicLink()) {
+    try {
+      target = fs.realpathSync(file);
+      stat = fs.statSync(target);
+    } catch {
+      throw new InstallError(`${file} is a symbolic link to ${fs.readlinkSync(file)}, which does not exist: create that file or remove the link`);
+    }
+  }
+  if (!stat.isFile()) throw new InstallError(`${target} is not a regular file`);
+  let text;
+  try {
+    text = fs.readFileSync(target, "utf8");
+  } catch (error) {
+    throw ioError(error, `cannot read ${target}`);
+  }
+  return { file, target, text, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+}
+
+// ------------------------------------------------------------------------------------------------ parsing
+
+/** 1-based line and column of a character offset. */
+export function lineColumn(text, offset) {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, column: offset - (before.lastIndexOf("\n") + 1) + 1 };
+}
+
+function describeParseError(code, text, offset) {
+  if (offset === 0 && text.startsWith("\uFEFF")) return "the file starts with a byte order mark (save it as UTF-8 without BOM)";
+  const name = printParseErrorCode(code);
+  const special = { CloseBraceExpected: "'}' expected", CloseBracketExpected: "']' expected", EndOfFileExpected: "unexpected text after the end of the object" };
+  return special[name] ?? name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+function kindOf(node) {
+  if (!node) return "no value";
+  return { object: "an object", array: "a list", string: "a string", number: "a number", boolean: "a boolean", null: "null" }[node.type] ?? node.type;
+}
+
+/**
+ * Parses JSONC the way OpenCode does (comments and trailing commas allowed). Throws an InstallError with
+ * `file:line:column` (exit code 2) on a syntax error or when the root is not an object. Empty text is a new config.
+ */
+export function parseConfig(text, file) {
+  if (text === null || text.trim() === "") return undefined;
+  const errors = [];
+  const tree = parseTree(text, errors, PARSE_OPTIONS);
+  if (errors.length > 0) {
+    const { error, offset } = errors[0];
+    const { line, column } = lineColumn(text, offset);
+    throw new InstallError(
+      `${file}:${line}:${column}: ${describeParseError(error, text, offset)}. The file was not changed: fix it and run again.`,
+      EXIT_BAD_INPUT,
+    );
+  }
+  if (tree?.type !== "object") {
+    throw new InstallError(`${file}: OpenCode's config must be a JSON object ({ ... }), but this file holds ${kindOf(tree)}. The file was not changed.`, EXIT_BAD_INPUT);
+  }
+  return tree;
+}
+
+/** Formatting options matching the file: its indentation unit and line ending (2 spaces and \n by default). */
+export function detectFormatting(text) {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const indent = /\n([ \t]+)\S/.exec(text)?.[1];
+  if (indent?.startsWith("\t")) return { insertSpaces: false, tabSize: 4, eol };
+  const width = indent ? Math.min(Math.max(indent.length, 1), 8) : 2;
+  return { insertSpaces: true, tabSize: width, eol };
+}
+
+// -------------------------------------------------------------------------------------------- plugin entries
+
+/** The module spec of a `plugin` item: "spec" or ["spec", {options}]; null for anything else. */
+export function pluginSpec(node) {
+  if (node?.type === "string") return node.value;
+  if (node?.type === "array" && node.children?.[0]?.type === "string") return node.children[0].value;
+  return null;
+}
+
+function isInside(file, dir) {
+  const rel = path.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}
+
+/** Whether a plugin spec is one of ours: any version from npm, or a file URL/path into our data dir or named after us. */
+export function isOurSpec(spec, env, extra = []) {
+  if (typeof spec !== "string") return false;
+  if (extra.includes(spec) || spec.includes(PACKAGE_NAME)) return true;
+  if (!spec.startsWith("file:")) return false;
+  try {
+    return isInside(fileURLToPath(spec), ourDataDir(env));
+  } catch {
+    return false;
+  }
+}
+
+/** The conflicting plugin a spec names, or null. */
+export function conflictName(spec) {
+  if (typeof spec !== "string" || spec.includes(PACKAGE_NAME)) return null;
+  return CONFLICTING_PLUGINS.find((name) => spec.includes(name)) ?? null;
+}
+
+// --------------------------------------------------------------------------------------------- model entries
+
+/**
+ * OpenCode 1.18 `provider.openai.models.<slug>` entry for a catalog model: name, limits, and one variant per
+ * supported effort in the shape OpenCode's own OpenAI variants use; the other efforts OpenCode knows are
+ * disabled so the variant picker offers only what the ChatGPT backend accepts for this model.
+ */
+export function modelEntry(model) {
+  const variants = {};
+  for (const effort of model.efforts) {
+    variants[effort] = { reasoningEffort: effort, reasoningSummary: "auto", include: ["reasoning.encrypted_content"] };
+  }
+  for (const effort of OPENCODE_EFFORTS) if (!model.efforts.includes(effort)) variants[effort] = { disabled: true };
+  return {
+    name: model.displayName,
+    reasoning: true,
+    limit: { context: model.contextWindow, input: model.contextWindow, output: model.maxOutputTokens ?? DEFAULT_OUTPUT_TOKENS },
+    variants,
+  };
+}
+
+// ----------------------------------------------------------------------------------------------- planning
+
+function nodeAt(text, jsonPath) {
+  return findNodeAtLocation(parseValid(text), jsonPath);
+}
+
+/** The plain value of a node (jsonc-parser builds objects without a prototype, which deep equality tells apart). */
+function plainValue(node) {
+  return node === undefined ? undefined : JSON.parse(JSON.stringify(getNodeValue(node)));
+}
+
+function requireType(text, jsonPath, type, file) {
+  const node = nodeAt(text, jsonPath);
+  if (node && node.type !== type) {
+    const want = type === "array" ? "a list" : "an object";
+    throw new InstallError(`${file}: "${jsonPath.join(".")}" must be ${want}, but it is ${kindOf(node)}. The file was not changed.`, EXIT_BAD_INPUT);
+  }
+  return node;
+}
+
+function pluginItems(text) {
+  const node = nodeAt(text, ["plugin"]);
+  return (node?.children ?? []).map((child, index) => ({ index, node: child, spec: pluginSpec(child) }));
+}
+
+/** Recorded model entries that are still present and unchanged in `text`. */
+function presentModels(text, models) {
+  return Object.fromEntries(Object.entries(models).filter(([slug, value]) => {
+    const node = nodeAt(text, [...MODELS_PATH, slug]);
+    return node !== undefined && isDeepStrictEqual(plainValue(node), value);
+  }));
+}
+
+/**
+ * Plans an install on a config's text (null or blank: a new file). Pure.
+ * - entry: the plugin spec to write; knownEntries: specs a previous install wrote (recognized as ours);
+ * - models: catalog models to add to provider.openai.models, or null; record: the previous install record.
+ * Our first entry is replaced in place (its options kept), duplicates removed, or the entry appended last;
+ * conflicting plugins are reported (removed with removeConflicts). Model entries the user changed are kept.
+ * Returns {text, changes: [sentences], notes: [sentences], conflicts: [{spec, name, afterOurs, removed}], models: record map}.
+ */
+export function planInstall({ text, file = "config", entry, env, knownEntries = [], models = null, removeConflicts = false, record = null }) {
+  const tree = parseConfig(text, file);
+  let out = tree ? text : `${JSON.stringify({ $schema: SCHEMA_URL }, null, 2)}\n`;
+  const fmt = detectFormatting(out);
+  const changes = [];
+  const notes = [];
+  const isOurs = (spec) => spec === entry || isOurSpec(spec, env, knownEntries);
+
+  requireType(out, ["plugin"], "array", file);
+  const items = pluginItems(out);
+  const ours = items.filter((item) => isOurs(item.spec));
+  const first = ours[0];
+  const conflicts = items
+    .filter((item) => !isOurs(item.spec) && conflictName(item.spec))
+    .map((item) => ({ index: item.index, spec: item.spec, name: conflictName(item.spec), afterOurs: first !== undefined && item.index > first.index }));
+  if (!nodeAt(out, ["plugin"])) {
+    out = setAt(out, ["plugin"], [entry], fmt);
+    changes.push(`add plugin entry ${entry}`);
+  } else {
+    // Replace first (indexes stay valid), then remove from the end, then append.
+    if (first && first.spec !== entry) {
+      out = setAt(out, first.node.type === "array" ? ["plugin", first.index, 0] : ["plugin", first.index], entry, fmt);
+      changes.push(`replace plugin entry ${first.spec} with ${entry}`);
+    }
+    const removals = [
+      ...ours.slice(1).map((item) => ({ index: item.index, why: `remove duplicate plugin entry ${item.spec}` })),
+      ...(removeConflicts ? conflicts.map((c) => ({ index: c.index, why: `remove conflicting plugin ${c.spec}` })) : []),
+    ].sort((a, b) => b.index - a.index);
+    for (const removal of removals) {
+      out = removeAt(out, ["plugin", removal.index]);
+      changes.push(removal.why);
+    }
+    if (!first) {
+      out = appendAt(out, ["plugin"], entry, fmt);
+      changes.push(`add plugin entry ${entry}`);
+    }
+  }
+
+  const recorded = record?.models ?? {};
+  let modelRecord = { ...recorded };
+  if (models) {
+    for (let depth = 1; depth <= MODELS_PATH.length; depth += 1) requireType(out, MODELS_PATH.slice(0, depth), "object", file);
+    for (const model of models) {
+      const want = modelEntry(model);
+      const jsonPath = [...MODELS_PATH, model.slug];
+      const node = nodeAt(out, jsonPath);
+      const current = plainValue(node);
+      if (node === undefined) {
+        out = setAt(out, jsonPath, want, fmt);
+        changes.push(`add model openai/${model.slug}`);
+      } else if (isDeepStrictEqual(current, want)) {
+        // already ours and current
+      } else if (recorded[model.slug] !== undefined && isDeepStrictEqual(current, recorded[model.slug])) {
+        out = setAt(out, jsonPath, want, fmt);
+        changes.push(`update model openai/${model.slug}`);
+      } else {
+        notes.push(`kept your own entry for openai/${model.slug}`);
+        continue;
+      }
+      modelRecord[model.slug] = want;
+    }
+    for (const [slug, value] of Object.entries(recorded)) {
+      if (models.some((model) => model.slug === slug)) continue;
+      const node = nodeAt(out, [...MODELS_PATH, slug]);
+      if (node !== undefined && isDeepStrictEqual(plainValue(node), value)) {
+        out = removeAt(out, [...MODELS_PATH, slug]);
+        changes.push(`remove model openai/${slug} (no longer in the catalog)`);
+      }
+      delete modelRecord[slug];
+    }
+  }
+  modelRecord = presentModels(out, modelRecord);
+  return {
+    text: out,
+    changes,
+    notes,
+    conflicts: conflicts.map(({ spec, name, afterOurs }) => ({ spec, name, afterOurs, removed: removeConflicts })),
+    models: modelRecord,
+  };
+}
+
+/**
+ * Plans an uninstall: removes every plugin entry of ours and the model entries we wrote (as recorded, or equal to
+ * what `catalog` generates) unless the user changed them; containers our removals emptied go too. Pure.
+ * Returns {text, changes, notes}.
+ */
+export function planUninstall({ text, file = "config", env, knownEntries = [], record = null, catalog = [] }) {
+  const tree = parseConfig(text, file);
+  if (!tree) return { text, changes: [], notes: [] };
+  let out = text;
+  const changes = [];
+  const notes = [];
+  requireType(out, ["plugin"], "array", file);
+  const ours = pluginItems(out).filter((item) => isOurSpec(item.spec, env, knownEntries));
+  for (const item of [...ours].reverse()) {
+    out = removeAt(out, ["plugin", item.index]);
+    changes.push(`remove plugin entry ${item.spec}`);
+  }
+  if (ours.length > 0 && pluginItems(out).length === 0) out = removeAt(out, ["plugin"]);
+
+  const modelsNode = nodeAt(out, MODELS_PATH);
+  if (modelsNode?.type === "object") {
+    const generated = Object.fromEntries(catalog.map((model) => [model.slug, modelEntry(model)]));
+    let removed = 0;
+    for (const property of modelsNode.children ?? []) {
+      const slug = property.children?.[0]?.value;
+      const value = plainValue(property.children?.[1]);
+      const ourValues = [record?.models?.[slug], generated[slug]].filter((v) => v !== undefined);
+      if (ourValues.some((v) => isDeepStrictEqual(v, value))) {
+        out = removeAt(out, [...MODELS_PATH, slug]);
+        changes.push(`remove model openai/${slug}`);
+        removed += 1;
+      } else if (record?.models?.[slug] !== undefined) {
+        notes.push(`kept openai/${slug}: it was changed after install`);
+      }
+    }
+    // Containers our removals emptied, innermost first.
+    for (let depth = MODELS_PATH.length; removed > 0 && depth >= 1; depth -= 1) {
+      const node = nodeAt(out, MODELS_PATH.slice(0, depth));
+      if (node?.type !== "object" || (node.children ?? []).length > 0) break;
+      out = removeAt(out, MODELS_PATH.slice(0, depth));
+    }
+  }
+  return { text: out, changes, notes };
+}
+
+/** Whether a config holds nothing but `$schema` (what is left of a file the installer created). */
+export function isBareConfig(text) {
+  const tree = parseConfig(text, "config");
+  if (!tree) return true;
+  const keys = (tree.children ?? []).map((p) => p.children?.[0]?.value);
+  return keys.every((key) => key === "$schema");
+}
+
+// ------------------------------------------------------------------------------------------------ writing
+
+export function sha256(text) {
+  return text === null ? null : crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Writes `data` to `file` atomically: a temp file in the same directory, written, chmod'ed to `mode` (default:
+ * 0666 minus the umask), fsync'ed, then renamed over the target (owner kept when we may); the directory is fsync'ed after.
+ */
+export function writeFileAtomic(file, data, { mode, uid, gid } = {}) {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = fs.openSync(tmp, "wx", mode ?? 0o666);
+    fs.writeFileSync(fd, data);
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
+    if (uid !== undefined && typeof process.getuid === "function" && (uid !== process.getuid() || gid !== process.getgid())) {
+      try {
+        fs.fchownSync(fd, uid, gid);
+      } catch {
+        // not permitted: the file becomes ours, content and mode are still right
+      }
+    }
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw ioError(error, `cannot write ${file}`);
+  }
+  try {
+    const dirFd = fs.openSync(dir, "r");
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  } catch {
+    // some platforms cannot fsync a directory; the rename is still atomic
+  }
+}
+
+// ------------------------------------------------------------------------------------- the package and its copy
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The package the CLI runs from: {dir, version, manifest, installed}. An installed copy (npx, global, dist/)
+ * has our package.json beside cli.js; a source checkout (js/) takes the version from ../pkg-template.
+ */
+export function packageInfo(pkgDir) {
+  const own = readJson(path.join(pkgDir, "package.json"));
+  if (own?.name === PACKAGE_NAME) return { dir: pkgDir, version: own.version, manifest: own, installed: true };
+  const template = readJson(path.join(pkgDir, "..", "pkg-template", "package.json"));
+  if (template?.name === PACKAGE_NAME) return { dir: pkgDir, version: template.version, manifest: template, installed: false };
+  throw new InstallError(`cannot find ${PACKAGE_NAME}'s package.json beside ${pkgDir}`);
+}
+
+/**
+ * The plugin entry to write, and the package copy it needs. `npm`: `opencode-chatgpt-wasm@<version>` (OpenCode
+ * installs it from the registry). `file`: an installed package is copied to `<data>/opencode-chatgpt-wasm/<version>/`
+ * (survives npx cache cleaning) and the entry is that copy's index.js; a source checkout is used in place.
+ */
+export function resolveEntry({ pkg, env, entryKind = "file" }) {
+  if (entryKind === "npm") return { entry: `${PACKAGE_NAME}@${pkg.version}`, copy: null };
+  if (!pkg.installed) return { entry: pathToFileURL(path.join(pkg.dir, "index.js")).href, copy: null };
+  const dest = path.join(ourDataDir(env), pkg.version);
+  return { entry: pathToFileURL(path.join(dest, "index.js")).href, copy: { from: pkg.dir, to: dest } };
+}
+
+function listFiles(dir, prefix = "") {
+  const out = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (fs.statSync(full).isDirectory()) out.push(...listFiles(full, path.join(prefix, name)));
+    else out.push(path.join(prefix, name));
+  }
+  return out;
+}
+
+function sameTree(a, b) {
+  try {
+    const files = listFiles(a);
+    const other = listFiles(b);
+    return isDeepStrictEqual(files, other) && files.every((f) => fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))));
+  } catch {
+    return false;
+  }
+}
+
+/** Makes `to` an exact copy of the package dir `from` (symlinks followed); "in-place" | "unchanged" | "copied". */
+export function syncPackageCopy(from, to) {
+  if (path.resolve(from) === path.resolve(to)) return "in-place";
+  if (fs.existsSync(to) && sameTree(from, to)) return "unchanged";
+  const tmp = `${to}.tmp-${process.pid}`;
+  const old = `${to}.old-${process.pid}`;
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.cpSync(from, tmp, { recursive: true, dereference: true });
+    if (fs.existsSync(to)) fs.renameSync(to, old);
+    fs.renameSync(tmp, to);
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw ioError(error, `cannot copy the package to ${to}`);
+  }
+  return "copied";
+}
+
+// ------------------------------------------------------------------------------------------ install records
+
+/** Where we remember what each install wrote: {"<config path>": {entry, version, models, originalSha256, writtenSha256}}. */
+export function recordsPath(env) {
+  return path.join(ourDataDir(env), "installs.json");
+}
+
+export function readRecords(env) {
+  const data = readJson(recordsPath(env));
+  return data && typeof data === "object" && !Array.isArray(data) ? data : {};
+}
+
+export function writeRecords(env, records) {
+  const file = recordsPath(env);
+  if (Object.keys(records).length === 0) {
+    fs.rmSync(file, { force: true });
+    try {
+      fs.rmdirSync(path.dirname(file)); // only when nothing else (a package copy) is left in it
+    } catch {
+      // not empty, or already gone
+    }
+    return;
+  }
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw ioError(error, `cannot create ${path.dirname(file)}`);
+  }
+  writeFileAtomic(file, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The package copy directory a file entry points into, if it is one of ours. */
+export function copyDirOf(entry, env) {
+  if (typeof entry !== "string" || !entry.startsWith("file:")) return null;
+  try {
+    const file = fileURLToPath(entry);
+    const root = ourDataDir(env);
+    return isInside(file, root) ? path.join(root, path.relative(root, file).split(path.sep)[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- the commands
+
+function readTextOrNull(file) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function configLabel(cfg) {
+  return cfg.target === cfg.file ? cfg.file : `${cfg.file} (a link to ${cfg.target})`;
+}
+
+/** The explanation printed for each conflicting plugin. */
+export function conflictLines(conflicts) {
+  const lines = [];
+  for (const c of conflicts) {
+    lines.push(`warning: conflicting plugin "${c.spec}"`);
+    lines.push(`  it also logs in to ChatGPT and rewrites Codex requests for provider "openai"; two such plugins break each other's requests`);
+    if (OPENCODE_SKIPPED_PLUGINS.includes(c.name)) lines.push(`  (OpenCode 1.18 already refuses to load ${c.name}: the entry is dead weight)`);
+    else if (c.afterOurs) lines.push(`  it is listed after ours, so its login methods replace ours in \`opencode auth login\``);
+    lines.push(c.removed ? "  removed (--remove-conflicts)" : `  fix: run again with --remove-conflicts, or delete it from the "plugin" list`);
+  }
+  return lines;
+}
+
+/** Writes the new config text with a `.bak` of the previous content (mode kept). */
+function writeConfig(cfg, text) {
+  if (cfg.text === null) {
+    try {
+      fs.mkdirSync(path.dirname(cfg.target), { recursive: true });
+    } catch (error) {
+      throw ioError(error, `cannot create ${path.dirname(cfg.target)}`);
+    }
+  } else {
+    writeFileAtomic(`${cfg.target}.bak`, cfg.text, { mode: cfg.mode });
+  }
+  writeFileAtomic(cfg.target, text, { mode: cfg.mode, uid: cfg.uid, gid: cfg.gid });
+}
+
+/**
+ * `install`: o = {cwd, env, configPath, project, dryRun, models (catalog list or null), entryKind, removeConflicts,
+ * pkgDir, out(line)}. Returns the exit code; throws InstallError.
+ */
+export function runInstall(o) {
+  const { env, out } = o;
+  const located = locateConfig(o);
+  const cfg = readConfigFile(located.file);
+  parseConfig(cfg.text, cfg.target);
+  const pkg = packageInfo(o.pkgDir);
+  const { entry, copy } = resolveEntry({ pkg, env, entryKind: o.entryKind });
+  const records = readRecords(env);
+  const record = records[cfg.target] ?? null;
+  const plan = planInstall({
+    text: cfg.text,
+    file: cfg.target,
+    entry,
+    env,
+    knownEntries: record ? [record.entry] : [],
+    models: o.models,
+    removeConflicts: o.removeConflicts,
+    record,
+  });
+  out(`config: ${configLabel(cfg)} [${located.source}]`);
+  for (const other of located.others) out(`note: OpenCode also reads ${other}; it is left as it is`);
+  for (const line of conflictLines(plan.conflicts)) out(line);
+  for (const note of plan.notes) out(`note: ${note}`);
+  const changed = plan.text !== cfg.text;
+
+  if (o.dryRun) {
+    if (copy && !(fs.existsSync(copy.to) && sameTree(copy.from, copy.to))) out(`would copy ${copy.from} to ${copy.to}`);
+    if (!changed) out("already installed, nothing would change");
+    else out(unifiedDiff(cfg.text, plan.text, { oldLabel: cfg.target, newLabel: cfg.target }).trimEnd());
+    out("dry run: nothing was written");
+    return 0;
+  }
+
+  if (copy && syncPackageCopy(copy.from, copy.to) === "copied") out(`copied the package to ${copy.to}`);
+  if (!changed) {
+    out(`already installed, nothing changed (${entry})`);
+    return 0;
+  }
+  writeConfig(cfg, plan.text);
+  records[cfg.target] = {
+    entry,
+    version: pkg.version,
+    models: plan.models,
+    originalSha256: record ? record.originalSha256 : sha256(cfg.text),
+    writtenSha256: sha256(plan.text),
+  };
+  writeRecords(env, records);
+  out(`installed ${PACKAGE_NAME} ${pkg.version} in ${cfg.target}:`);
+  for (const change of plan.changes) out(`  ${change}`);
+  if (cfg.text !== null) out(`backup of the previous file: ${cfg.target}.bak`);
+  out(`OpenCode's built-in ChatGPT login stays, but ours replaces it: config plugins register after the built-in ones, and the last plugin registering provider "openai" owns its login methods.`);
+  out(`next: \`opencode auth login\`, choose OpenAI and sign in with ChatGPT; then check with \`npx ${PACKAGE_NAME} doctor\``);
+  return 0;
+}
+
+/**
+ * `uninstall`: restores the file byte for byte from the `.bak` when it is still exactly what our last install
+ * wrote over that backup; otherwise removes our entries structurally. o = {cwd, env, configPath, project, dryRun,
+ * catalog, out}. Returns the exit code; throws InstallError.
+ */
+export function runUninstall(o) {
+  const { env, out } = o;
+  const located = locateConfig(o);
+  const cfg = readConfigFile(located.file);
+  if (cfg.text === null) {
+    out(`no config at ${cfg.file}: nothing to uninstall`);
+    return 0;
+  }
+  parseConfig(cfg.text, cfg.target);
+  const records = readRecords(env);
+  const record = records[cfg.target] ?? null;
+  let how = "edit";
+  let next;
+  let plan = { changes: [], notes: [] };
+  if (record && sha256(cfg.text) === record.writtenSha256) {
+    const bak = readTextOrNull(`${cfg.target}.bak`);
+    if (record.originalSha256 === null) how = "delete";
+    else if (bak !== null && sha256(bak) === record.originalSha256) {
+      how = "restore";
+      next = bak;
+    }
+  }
+  if (how === "edit") {
+    plan = planUninstall({ text: cfg.text, file: cfg.target, env, knownEntries: record ? [record.entry] : [], record, catalog: o.catalog ?? [] });
+    next = plan.text;
+    if (record?.originalSha256 === null && plan.changes.length > 0 && isBareConfig(next)) how = "delete";
+  }
+  out(`config: ${configLabel(cfg)} [${located.source}]`);
+  for (const note of plan.notes) out(`note: ${note}`);
+  if (how === "edit" && next === cfg.text) {
+    out(`${PACKAGE_NAME} is not installed in ${cfg.target}, nothing changed`);
+    if (record && !o.dryRun) {
+      delete records[cfg.target];
+      writeRecords(env, records);
+    }
+    return 0;
+  }
+  if (o.dryRun) {
+    out(unifiedDiff(cfg.text, how === "delete" ? null : next, { oldLabel: cfg.target, newLabel: cfg.target }).trimEnd());
+    out("dry run: nothing was written");
+    return 0;
+  }
+  if (how === "delete") {
+    try {
+      fs.rmSync(cfg.target);
+    } catch (error) {
+      throw ioError(error, `cannot remove ${cfg.target}`);
+    }
+    out(`removed ${cfg.target}: the installer had created it`);
+  } else {
+    writeConfig(cfg, next);
+    out(how === "restore" ? `restored ${cfg.target} as it was before install` : `removed ${PACKAGE_NAME} from ${cfg.target}:`);
+    for (const change of plan.changes) out(`  ${change}`);
+    out(`backup of the previous file: ${cfg.target}.bak`);
+  }
+  delete records[cfg.target];
+  const copyDir = copyDirOf(record?.entry, env);
+  if (copyDir && !Object.values(records).some((r) => copyDirOf(r.entry, env) === copyDir)) {
+    fs.rmSync(copyDir, { recursive: true, force: true });
+    out(`removed the package copy ${copyDir}`);
+  }
+  writeRecords(env, records);
+  return 0;
+}
