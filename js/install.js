@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { unifiedDiff } from "./diff.js";
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from "jsonc-parser";
-import { appendAt, removeAt, setAt, tree as parseValid } from "./jsonc-edit.js";
+import { appendAt, collapseAt, removeAt, setAt, tree as parseValid } from "./jsonc-edit.js";
 
 export const PACKAGE_NAME = "opencode-chatgpt-wasm";
 export const SCHEMA_URL = "https://opencode.ai/config.json";
@@ -274,7 +274,8 @@ function presentModels(text, models) {
  * - models: catalog models to add to provider.openai.models, or null; record: the previous install record.
  * Our first entry is replaced in place (its options kept), duplicates removed, or the entry appended last;
  * conflicting plugins are reported (removed with removeConflicts). Model entries the user changed are kept.
- * Returns {text, changes: [sentences], notes: [sentences], conflicts: [{spec, name, afterOurs, removed}], models: record map}.
+ * Returns {text, changes: [sentences], notes: [sentences], conflicts: [{spec, name, afterOurs, removed}], models: record map,
+ * created: dotted paths of the containers installs made (so uninstall removes them rather than emptying them)}.
  */
 export function planInstall({ text, file = "config", entry, env, knownEntries = [], models = null, removeConflicts = false, record = null }) {
   const tree = parseConfig(text, file);
@@ -282,6 +283,7 @@ export function planInstall({ text, file = "config", entry, env, knownEntries = 
   const fmt = detectFormatting(out);
   const changes = [];
   const notes = [];
+  const created = new Set(record?.created ?? []);
   const isOurs = (spec) => spec === entry || isOurSpec(spec, env, knownEntries);
 
   requireType(out, ["plugin"], "array", file);
@@ -292,6 +294,7 @@ export function planInstall({ text, file = "config", entry, env, knownEntries = 
     .filter((item) => !isOurs(item.spec) && conflictName(item.spec))
     .map((item) => ({ index: item.index, spec: item.spec, name: conflictName(item.spec), afterOurs: first !== undefined && item.index > first.index }));
   if (!nodeAt(out, ["plugin"])) {
+    created.add("plugin");
     out = setAt(out, ["plugin"], [entry], fmt);
     changes.push(`add plugin entry ${entry}`);
   } else {
@@ -317,7 +320,9 @@ export function planInstall({ text, file = "config", entry, env, knownEntries = 
   const recorded = record?.models ?? {};
   let modelRecord = { ...recorded };
   if (models) {
-    for (let depth = 1; depth <= MODELS_PATH.length; depth += 1) requireType(out, MODELS_PATH.slice(0, depth), "object", file);
+    for (let depth = 1; depth <= MODELS_PATH.length; depth += 1) {
+      if (!requireType(out, MODELS_PATH.slice(0, depth), "object", file)) created.add(MODELS_PATH.slice(0, depth).join("."));
+    }
     for (const model of models) {
       const want = modelEntry(model);
       const jsonPath = [...MODELS_PATH, model.slug];
@@ -354,6 +359,7 @@ export function planInstall({ text, file = "config", entry, env, knownEntries = 
     notes,
     conflicts: conflicts.map(({ spec, name, afterOurs }) => ({ spec, name, afterOurs, removed: removeConflicts })),
     models: modelRecord,
+    created: [...created].filter((dotted) => nodeAt(out, dotted.split(".")) !== undefined).sort(),
   };
 }
 
@@ -368,13 +374,21 @@ export function planUninstall({ text, file = "config", env, knownEntries = [], r
   let out = text;
   const changes = [];
   const notes = [];
+  // A container our removals emptied goes away when install created it (or we cannot tell), else it is left empty.
+  const emptied = (jsonPath) => {
+    const node = nodeAt(out, jsonPath);
+    if (node === undefined || (node.children ?? []).length > 0) return false;
+    const dotted = jsonPath.join(".");
+    out = !record?.created || record.created.includes(dotted) ? removeAt(out, jsonPath) : collapseAt(out, jsonPath);
+    return true;
+  };
   requireType(out, ["plugin"], "array", file);
   const ours = pluginItems(out).filter((item) => isOurSpec(item.spec, env, knownEntries));
   for (const item of [...ours].reverse()) {
     out = removeAt(out, ["plugin", item.index]);
     changes.push(`remove plugin entry ${item.spec}`);
   }
-  if (ours.length > 0 && pluginItems(out).length === 0) out = removeAt(out, ["plugin"]);
+  if (ours.length > 0) emptied(["plugin"]);
 
   const modelsNode = nodeAt(out, MODELS_PATH);
   if (modelsNode?.type === "object") {
@@ -392,13 +406,11 @@ export function planUninstall({ text, file = "config", env, knownEntries = [], r
         notes.push(`kept openai/${slug}: it was changed after install`);
       }
     }
-    // Containers our removals emptied, innermost first.
     for (let depth = MODELS_PATH.length; removed > 0 && depth >= 1; depth -= 1) {
-      const node = nodeAt(out, MODELS_PATH.slice(0, depth));
-      if (node?.type !== "object" || (node.children ?? []).length > 0) break;
-      out = removeAt(out, MODELS_PATH.slice(0, depth));
+      if (!emptied(MODELS_PATH.slice(0, depth))) break;
     }
   }
+  if (changes.length > 0) out = collapseAt(out, []);
   return { text: out, changes, notes };
 }
 
@@ -532,7 +544,7 @@ export function syncPackageCopy(from, to) {
 
 // ------------------------------------------------------------------------------------------ install records
 
-/** Where we remember what each install wrote: {"<config path>": {entry, version, models, originalSha256, writtenSha256}}. */
+/** What each install wrote: {"<config path>": {entry, version, models, created, originalSha256, writtenSha256}}. */
 export function recordsPath(env) {
   return path.join(ourDataDir(env), "installs.json");
 }
@@ -661,6 +673,7 @@ export function runInstall(o) {
     entry,
     version: pkg.version,
     models: plan.models,
+    created: plan.created,
     originalSha256: record ? record.originalSha256 : sha256(cfg.text),
     writtenSha256: sha256(plan.text),
   };

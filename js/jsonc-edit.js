@@ -85,6 +85,12 @@ function appendMember(text, container, key, value, fmt) {
   const containerIndent = indentAt(text, container.offset);
   if (children.length === 0) {
     const inner = text.slice(container.offset + 1, close);
+    const nested = container.parent !== undefined;
+    if (nested && inner.trim() === "" && !memberTail(text, container.offset + container.length).atBreak) {
+      // an empty container inside a one-line parent stays on one line
+      const compact = `${key === null ? "" : `${JSON.stringify(key)}: `}${JSON.stringify(value)}`;
+      return applyAll(text, [{ offset: container.offset + 1, length: inner.length, content: compact }]);
+    }
     const indent = containerIndent + unit(fmt);
     const member = memberText(key, value, indent, fmt);
     if (inner.trim() === "") {
@@ -171,4 +177,13 @@ export function removeAt(text, path) {
   const index = parent?.type === "array" ? last : (parent?.children ?? []).findIndex((p) => p.children?.[0]?.value === last);
   if (!parent || index < 0 || index >= (parent.children ?? []).length) return text;
   return removeMember(text, parent, index);
+}
+
+/** Empties the inside of the empty container at `path` ([] or {} with blanks only); comments inside are kept. */
+export function collapseAt(text, path) {
+  const node = path.length === 0 ? tree(text) : findNodeAtLocation(tree(text), path);
+  if (!node || (node.children ?? []).length > 0) return text;
+  const inner = text.slice(node.offset + 1, node.offset + node.length - 1);
+  if (inner.trim() !== "") return text;
+  return applyAll(text, [{ offset: node.offset + 1, length: inner.length, content: "" }]);
 }

@@ -206,6 +206,47 @@ describe("pure planning", () => {
     assert.deepEqual(parse(plan.text), { theme: "x" });
   });
 
+  test("uninstall(install(x)) gives x back byte for byte; empty containers at least parse equal", () => {
+    const exact = [
+      "{}",
+      "{}\n",
+      "{\n  // only a comment\n}\n",
+      '{"theme":"x"}',
+      '{"theme": "x", "plugin": ["a"]}',
+      '{\n  "theme": "x"\n}\n',
+      '{\n  "theme": "x", // c\n}\n',
+      '{\n  "theme": "x" // c\n}\n',
+      '{\n  "theme": "x" /* b */\n}',
+      '{\n  "plugin": [\n    "a" // c\n  ]\n}\n',
+      '{\n  "plugin": [\n    "a", // c\n  ],\n}\n',
+      '{\n  "plugin": ["a",],\n}\n',
+      '{\n  "plugin": []\n}\n',
+      '{\n  "plugin": [\n    // none yet\n  ]\n}\n',
+      '{\n  "provider": {}\n}\n',
+      '{\n  "provider": {\n    "openai": {\n      "options": {"timeout": 1}\n    }\n  }\n}\n',
+      '{\n  "provider": {\n    "openai": {\n      "models": {\n        "mine": {}\n      }\n    } // p\n  }\n}\n',
+      '{\r\n\t"a": 1\r\n}\r\n',
+      '{\n    "a": [1,\n      2]\n}',
+      '{"plugin":["x","y"],"provider":{"openai":{}}}',
+      '// top\n{\n  "$schema": "https://opencode.ai/config.json",\n  /* c */ "plugin": ["a", "b"] // end\n}\n// bottom\n',
+      '{\n  "plugin": [\n    ["opt-plugin", {"a": 1}]\n  ]\n}\n',
+    ];
+    const blanksDiffer = ["{\n}\n", "{ }", '{\n  "plugin": [\n  ]\n}\n', '{\n  "plugin": [ /* none */ ]\n}\n'];
+    for (const models of [null, [MODEL]]) {
+      for (const text of [...exact, ...blanksDiffer]) {
+        const installed = planInstall({ text, entry: ENTRY, env: ENV, models });
+        const errors = [];
+        parse(installed.text, errors, { allowTrailingComma: true });
+        assert.deepEqual(errors, [], installed.text);
+        assert.deepEqual(comments(installed.text), comments(text));
+        const record = { entry: ENTRY, models: installed.models, created: installed.created };
+        const back = planUninstall({ text: installed.text, env: ENV, record, catalog: [] }).text;
+        if (exact.includes(text)) assert.equal(back, text, `models: ${Boolean(models)}`);
+        else assert.deepEqual(parse(back), parse(text));
+      }
+    }
+  });
+
   test("refuses a plugin list or provider that has the wrong type", () => {
     assert.throws(() => planInstall({ text: '{"plugin": "x"}', entry: ENTRY, env: ENV }), (e) => e.exitCode === 2 && /"plugin" must be a list, but it is a string/.test(e.message));
     assert.throws(() => planInstall({ text: '{"provider": {"openai": 1}}', entry: ENTRY, env: ENV, models: [MODEL] }), /"provider.openai" must be an object/);
