@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { catalogModels } from "./catalog.js";
 import { checkOpencode, minOpencodeVersion, runDoctor } from "./doctor.js";
-import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo, runInstall, runUninstall } from "./install.js";
+import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install-files.js";
+import { runInstall, runUninstall } from "./install.js";
 
 const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
 
@@ -78,8 +79,13 @@ async function main(argv, env) {
         if (opencode.status !== "ok") out(`warning: ${opencode.detail}; ${opencode.fix}`);
         return code;
       }
-      case "uninstall":
-        return runUninstall({ ...common, catalog: await catalogModels() });
+      case "uninstall": {
+        // The catalog only helps recognize model entries written without a record; a broken one must not block uninstall.
+        const catalog = await Promise.resolve()
+          .then(catalogModels)
+          .catch(() => []);
+        return runUninstall({ ...common, catalog });
+      }
       case "doctor":
         return await runDoctor({ ...common, offline: values.offline ?? false });
       default:
@@ -90,7 +96,8 @@ async function main(argv, env) {
       process.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    process.stderr.write(`error: unexpected failure, please report it: ${error?.stack ?? error}\n`);
+    return 1;
   }
 }
 

@@ -7,20 +7,9 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  InstallError,
-  PACKAGE_NAME,
-  conflictName,
-  dataRoot,
-  isOurSpec,
-  locateConfig,
-  packageInfo,
-  parseConfig,
-  pluginSpec,
-  readConfigFile,
-  readRecords,
-} from "./install.js";
 import { findNodeAtLocation } from "jsonc-parser";
+import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./install-files.js";
+import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
