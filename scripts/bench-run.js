@@ -109,16 +109,16 @@ const loadBefore = loadavg();
 const results = {};
 for (const rt of runtimes) {
   const r = (results[rt.name] = {});
-  log(`${rt.name}: request transform…`);
-  r.transform = run(rt, "transform");
-  log(`${rt.name}: SSE → JSON…`);
-  r.sse = run(rt, "sse");
-  log(`${rt.name}: streaming pass-through…`);
-  r.stream = run(rt, "stream");
-  log(`${rt.name}: cold start (fresh processes)…`);
-  r.cold = repeat(rt, "cold", ["ours", "anchor"], quick ? 3 : 20);
-  log(`${rt.name}: peak memory of SSE → JSON (fresh processes)…`);
-  r.memory = repeat(rt, "memory", ["floor", "anchor", "ours"], quick ? 1 : 3);
+  const stage = (key, what, fn) => {
+    const t = Date.now();
+    r[key] = fn();
+    log(`${rt.name}: ${what} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  };
+  stage("transform", "request transform", () => run(rt, "transform"));
+  stage("sse", "SSE → JSON", () => run(rt, "sse"));
+  stage("stream", "streaming pass-through", () => run(rt, "stream"));
+  stage("cold", "cold start, fresh processes", () => repeat(rt, "cold", ["ours", "anchor"], quick ? 3 : 20));
+  stage("memory", "peak memory of SSE → JSON, fresh processes", () => repeat(rt, "memory", ["floor", "anchor", "ours"], quick ? 1 : 3));
 }
 
 const wasmBytes = readFileSync(WASM);

@@ -121,6 +121,12 @@ function ourTransform(core) {
 }
 
 const floorTransform = (text) => JSON.stringify(JSON.parse(text));
+// What crossing into wasm and back costs at least, timed apart: a string written as UTF-8 into wasm memory
+// (wasm-bindgen uses encodeInto; here a reused buffer) and UTF-8 bytes read back into a string.
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+let scratchBuf = new Uint8Array(0);
+const scratch = (n) => (scratchBuf.length >= n ? scratchBuf : (scratchBuf = new Uint8Array(n)));
 async function floorLines(stream) {
   const decoder = new TextDecoder();
   let rest = "";
@@ -184,21 +190,19 @@ function stats(xs) {
 }
 
 /** Interleaved rounds: each round times every implementation once (a batch of k calls, k chosen so a batch
- * lasts ≥ batchMs for each), rotating the order; stops after `budgetMs` (and at least minRounds). Milliseconds per call.
+ * lasts ≥ batchMs), rotating the order; stops after `budgetMs` (and at least minRounds). Milliseconds per call.
  * A `selfTimed` implementation returns the milliseconds of the part it measures itself. */
 async function compare(impls, { budgetMs, minRounds = 7, maxRounds = 400, batchMs = 5 }) {
   const live = impls.filter((i) => i.fn);
-  let k = 1;
   for (const i of live) {
     for (let w = 0; w < 3; w++) await i.fn();
-    for (; k < 512; k *= 2) {
+    for (i.k = 1; i.k < 512; i.k *= 2) {
       const t = now();
-      for (let j = 0; j < k; j++) await i.fn();
+      for (let j = 0; j < i.k; j++) await i.fn();
       if (now() - t >= batchMs) break;
     }
     i.samples = [];
   }
-  for (const i of live) i.k = k; // one batch size for all: the same GC exposure per sample
   const start = now();
   for (let round = 0; round < maxRounds && (round < minRounds || now() - start < budgetMs); round++) {
     for (let x = 0; x < live.length; x++) {
@@ -240,8 +244,11 @@ async function transformCase() {
   const result = { runtime, oursApi: ours.transform.api ?? null, exports: Object.keys(ours.core).sort() };
   for (const [label, file, budget] of [["small", "small.json", quick ? 800 : 5000], ["session", "session.json", quick ? 1500 : 9000]]) {
     const text = readFixture(file);
+    const utf8 = utf8Encoder.encode(text);
     const impls = [
       await impl("floor", () => floorTransform(text), (o) => ({ outBytes: Buffer.byteLength(o) })),
+      await impl("toWasm", () => utf8Encoder.encodeInto(text, scratch(text.length * 3)), (o) => ({ outBytes: o.written })),
+      await impl("fromWasm", () => utf8Decoder.decode(utf8), (o) => ({ outBytes: Buffer.byteLength(o) })),
       await impl("anchor", () => anchor.transformCpu(text), checkRequest),
       await impl("anchorCodexMode", () => anchor.transform(text), checkRequest),
       await impl("anchorFetch", () => anchor.fetchPath(text), checkRequest),
@@ -392,7 +399,7 @@ async function coldCase() {
     const t1 = now();
     checkRequest(await anchor.fetchPath(text));
     const t2 = now();
-    return { runtime, impl: implArg, importMs: t1 - t0, instantiateMs: 0, firstCallMs: t2 - t1, totalMs: t2 - t0, anchorFetches };
+    return { runtime, impl: implArg, importMs: t1 - t0, instantiateMs: 0, loadMs: t1 - t0, firstCallMs: t2 - t1, totalMs: t2 - t0, anchorFetches };
   }
   await import(new URL("index.js", DIST).href); // the plugin entry OpenCode imports
   const { loadCore } = await import(new URL("core.js", DIST).href);
@@ -403,7 +410,7 @@ async function coldCase() {
   if (!transform.fn) throw new Error(transform.na);
   checkRequest(transform.fn(text));
   const t3 = now();
-  return { runtime, impl: implArg, importMs: t1 - t0, instantiateMs: t2 - t1, firstCallMs: t3 - t2, totalMs: t3 - t0 };
+  return { runtime, impl: implArg, importMs: t1 - t0, instantiateMs: t2 - t1, loadMs: t2 - t0, firstCallMs: t3 - t2, totalMs: t3 - t0 };
 }
 
 /** Fresh process: peak RSS above the baseline while one SSE→JSON of the whole stream runs (Linux VmHWM,
