@@ -21,14 +21,20 @@ export function defaultAuthPath(env = process.env) {
   return path.join(data, "opencode", "auth.json");
 }
 
-/** An Error for the user; `code` is the core's (refresh-permanent, token-transient, …). */
+/**
+ * An Error for the user; `code` is the core's (refresh-permanent, refresh-reused, token-transient,
+ * …); `status` is the HTTP status the fetch should answer with: 503 when trying again may help
+ * (OpenCode retries it), else 401 (OpenCode stops and shows the message).
+ */
 export class LoginError extends Error {
   constructor(message, code) {
     super(message);
     this.name = "LoginError";
     this.code = code;
+    this.status = TRANSIENT.has(code) ? 503 : 401;
   }
 }
+const TRANSIENT = new Set(["token-transient", "token-bad-response", "lock-timeout"]);
 
 function readAuthFile(authPath) {
   try {
@@ -181,7 +187,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
         refreshedAt = now();
         return login;
       } catch (err) {
-        const message = await callCore((core) => core.redact(String(err?.message ?? err), secretsOf(mine)));
+        const message = await callCore((core) => core.redact(String(err?.message ?? err), secretsOf(mine, readStoredLogin(authPath))));
         throw new LoginError(message, err?.code ?? "refresh-failed");
       } finally {
         inflight = null;

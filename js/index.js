@@ -21,7 +21,8 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath() });
+        const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
       },
       methods: loginMethods(cfg),

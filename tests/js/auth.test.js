@@ -117,6 +117,21 @@ test("without client.auth.set (or when it fails) auth.json is written directly, 
   }
 });
 
+/** One Responses request through the plugin's loader fetch (auth.json found via XDG_DATA_HOME). */
+async function sendThroughPlugin(s, backend) {
+  const saved = process.env.XDG_DATA_HOME;
+  process.env.XDG_DATA_HOME = s.dir; // the loader finds auth.json at $XDG_DATA_HOME/opencode/auth.json
+  try {
+    const hooks = await plugin.server({ client: s.client }, { endpoint: backend.endpoint, issuer: s.iss.url });
+    const opts = await hooks.auth.loader(s.getAuth);
+    const body = JSON.stringify({ model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
+    return await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  } finally {
+    if (saved === undefined) delete process.env.XDG_DATA_HOME;
+    else process.env.XDG_DATA_HOME = saved;
+  }
+}
+
 test("on a 401 the plugin's fetch refreshes once and retries with the new token", async () => {
   const s = await setup({ expired: false });
   let first = true;
@@ -128,19 +143,9 @@ test("on a 401 the plugin's fetch refreshes once and retries with the new token"
     },
   });
   cleanups.push(() => backend.close());
-  const saved = process.env.XDG_DATA_HOME;
-  process.env.XDG_DATA_HOME = s.dir; // the loader finds auth.json at $XDG_DATA_HOME/opencode/auth.json
-  try {
-    const hooks = await plugin.server({ client: s.client }, { endpoint: backend.endpoint, issuer: s.iss.url });
-    const opts = await hooks.auth.loader(s.getAuth);
-    const body = JSON.stringify({ model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
-    const res = await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
-    assert.equal(res.status, 200);
-    await res.text();
-  } finally {
-    if (saved === undefined) delete process.env.XDG_DATA_HOME;
-    else process.env.XDG_DATA_HOME = saved;
-  }
+  const res = await sendThroughPlugin(s, backend);
+  assert.equal(res.status, 200);
+  await res.text();
   const auths = backend.responses().map((r) => r.headers.authorization);
   assert.deepEqual(auths, [`Bearer ${s.stored.access}`, `Bearer ${s.iss.latest().access}`]);
   assert.equal(s.iss.counts.refresh, 1);
@@ -159,6 +164,21 @@ test("a permanent refresh failure says to run `opencode auth login` and keeps au
   assert.equal(fs.existsSync(`${s.authPath}.lock`), false);
   assert.equal(err.message.includes(dead.refresh), false);
   s.noLeaks(err.message, err.stack);
+});
+
+test("through the plugin's fetch: a dead login answers 401 with the sentence, a transient failure 503", async () => {
+  const backend = await startMockBackend();
+  cleanups.push(() => backend.close());
+  const dead = await setup({ login: { type: "oauth", access: chatgptToken({ expS: 1 }), refresh: "rt-unknown-to-the-issuer-456", expires: 1 } });
+  const res = await sendThroughPlugin(dead, backend);
+  assert.equal(res.status, 401);
+  const { error } = await res.json();
+  assert.match(error.message, /^ChatGPT rejected the sign-in credentials .*run `opencode auth login`/);
+  const flaky = await setup({ issuerOpts: { refreshStatus: 503 } });
+  const res2 = await sendThroughPlugin(flaky, backend);
+  assert.equal(res2.status, 503);
+  assert.match((await res2.json()).error.message, /try again/);
+  assert.equal(backend.responses().length, 0, "nothing was sent without a usable login");
 });
 
 test("refresh_token_reused: re-reads the store and uses a login another writer saved meanwhile", async () => {
