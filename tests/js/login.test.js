@@ -5,8 +5,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import http from "node:http";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import plugin from "../../dist/index.js";
-import { loginMethods, LABELS } from "../../dist/login.js";
+import { loginMethods, LABELS, openBrowser } from "../../dist/login.js";
 import { resolveConfig } from "../../dist/config.js";
 import { startMockIssuer, playBrowser, httpGet } from "../helpers/mock-issuer.js";
 
@@ -87,6 +90,23 @@ test("callback ports: 1455 then 1457 by default, both overridable", () => {
   assert.equal(d.authTimeoutMs, 300_000);
   const e = resolveConfig({}, { OPENCODE_CODEX_CALLBACK_PORT: "2455", OPENCODE_CODEX_CALLBACK_FALLBACK_PORT: "2457", OPENCODE_AUTH_TIMEOUT: "1000" });
   assert.deepEqual([e.callbackPort, e.callbackFallbackPort, e.authTimeoutMs], [2455, 2457, 1000]);
+});
+
+test("openBrowser: skipped with BROWSER=none or CI, else runs the browser command with the URL", async () => {
+  const url = "http://127.0.0.1:1/oauth/authorize?a=1&b=2";
+  assert.equal(openBrowser(url, { BROWSER: "none" }), false);
+  assert.equal(openBrowser(url, { CI: "true" }), false);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "occw-browser-"));
+  try {
+    const script = path.join(dir, "browser.sh");
+    fs.writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${dir}/tmp' && mv '${dir}/tmp' '${dir}/opened'\n`, { mode: 0o755 });
+    assert.equal(openBrowser(url, { BROWSER: script, CI: "false" }), true);
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, "opened")); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fs.readFileSync(path.join(dir, "opened"), "utf8"), url);
+    assert.equal(openBrowser(url, { BROWSER: path.join(dir, "missing-browser") }), true, "a missing browser is ignored");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("browser: the authorize URL leads back to our callback, which exchanges the code", async () => {
