@@ -88,6 +88,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
+      // The login could not be renewed (auth.js): show its sentence, not a network error.
+      if (err?.name === "LoginError") return errorResponse({ status: err.status ?? 401, kind: "auth", message: err.message });
       return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
     }
     quota?.observe?.(res.headers);

@@ -1,8 +1,10 @@
 // The OpenCode plugin: ChatGPT Plus/Pro login for provider `openai`, requests sent to the Codex
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
-import { callCore, loadCore } from "./core.js";
+import { loadCore } from "./core.js";
 import { createCodexFetch } from "./fetch.js";
+import { createCredentials, defaultAuthPath } from "./auth.js";
+import { loginMethods } from "./login.js";
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -16,28 +18,14 @@ async function server(input, options) {
       provider: "openai",
       async loader(getAuth) {
         const auth = await getAuth();
+        // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
+        if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        const credentials = {
-          async current() {
-            const current = await getAuth();
-            if (current?.type !== "oauth" || !current.access) {
-              throw new Error("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI");
-            }
-            let accountId = current.accountId;
-            if (!accountId) {
-              accountId = await callCore((core) => core.decodeJwt(current.access).accountId).catch(() => undefined);
-            }
-            return { access: current.access, accountId };
-          },
-        };
+        const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
       },
-      methods: [
-        {
-          type: "api",
-          label: "Manually enter API Key",
-        },
-      ],
+      methods: loginMethods(cfg),
     },
   };
 }
