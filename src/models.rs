@@ -3,15 +3,15 @@
 //! carries (`openai/` prefix, `-<effort>` and `-fast` variants, retired names) to a live model.
 //! Pure data: it never fetches and keeps no clock; JS owns the ETag and the 5 min cache.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::CoreError;
 
-/// The bundled snapshot: the live document's shape, plus `successors` (our own links from retired
-/// or retiring names to the model that replaced them).
+/// The bundled snapshot, dated mid-2026: the fields this plugin reads from the Codex CLI's catalog
+/// (openai/codex codex-rs/models-manager/models.json) in the live document's shape (compact, one
+/// model per line), plus `successors`: our own links from retired or retiring names to the model
+/// that replaced them (the `upgrade` chain seen live: gpt-5.3-codex → gpt-5.4 → gpt-5.5 → gpt-5.6-sol).
 pub const SNAPSHOT: &str = include_str!("models_snapshot.json");
 
 /// A reasoning effort. Levels we know are ordered (`none` < … < `ultra`); a level the backend
@@ -163,10 +163,10 @@ pub struct Catalog {
     live: Vec<ModelInfo>,
     /// The bundled entries: fallback values for fields a live document leaves out.
     bundled: Vec<ModelInfo>,
-    /// The snapshot's `successors` links.
-    bundled_successors: HashMap<String, String>,
-    /// `bundled_successors` plus the `upgrade` links of the live entries.
-    successors: HashMap<String, String>,
+    /// (name, successor): the snapshot's `successors` plus its entries' `upgrade` links, followed
+    /// for names that are not live. (A live entry's own `upgrade` is not followed: a model the
+    /// backend still lists still works.)
+    successors: Vec<(String, String)>,
 }
 
 impl Default for Catalog {
@@ -179,14 +179,20 @@ impl Catalog {
     /// The catalog from the bundled snapshot (a test guarantees it parses and is not empty).
     pub fn bundled() -> Catalog {
         let doc = serde_json::from_str::<Value>(SNAPSHOT).unwrap_or(Value::Null);
+        // Parsed twice rather than cloned: the clone would cost more wasm than the parse costs time.
+        let bundled = parse_models(&doc, &[]).unwrap_or_default();
         let live = parse_models(&doc, &[]).unwrap_or_default();
-        let bundled_successors: HashMap<String, String> = doc
+        let mut successors: Vec<(String, String)> = doc
             .get("successors")
             .and_then(Value::as_object)
             .map(|m| m.iter().filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_ascii_lowercase()))).collect())
             .unwrap_or_default();
-        let successors = with_upgrades(&bundled_successors, &live);
-        Catalog { bundled: live.clone(), live, bundled_successors, successors }
+        for m in &bundled {
+            if let Some(target) = m.upgrade.as_ref().filter(|t| **t != m.slug) {
+                successors.push((m.slug.clone(), target.clone()));
+            }
+        }
+        Catalog { live, bundled, successors }
     }
 
     /// Replaces the live list with a `GET /models` document. Entries are read leniently (unknown
@@ -194,9 +200,7 @@ impl Catalog {
     /// is not JSON or names no model is an error and leaves the catalog unchanged.
     pub fn merge_remote(&mut self, json: &str) -> Result<(), CatalogError> {
         let doc: Value = serde_json::from_str(json).map_err(|_| CatalogError::NotJson)?;
-        let live = parse_models(&doc, &self.bundled)?;
-        self.successors = with_upgrades(&self.bundled_successors, &live);
-        self.live = live;
+        self.live = parse_models(&doc, &self.bundled)?;
         Ok(())
     }
 
@@ -269,13 +273,14 @@ impl Catalog {
     /// For a name that is known but not live: the first live model along its successor links,
     /// else the top model. `None` for names the catalog has never heard of.
     fn successor_of(&self, name: &str) -> Option<String> {
-        let mut current = self.successors.get(name)?;
+        let next = |name: &str| self.successors.iter().find(|(from, _)| from == name).map(|(_, to)| to);
+        let mut current = next(name)?;
         for _ in 0..32 {
             if self.get(current).is_some() {
                 return Some(current.clone());
             }
-            match self.successors.get(current) {
-                Some(next) => current = next,
+            match next(current) {
+                Some(to) => current = to,
                 None => break,
             }
         }
@@ -288,16 +293,6 @@ fn split_effort(name: &str) -> Option<(&str, Effort)> {
     let (stem, suffix) = name.rsplit_once('-')?;
     let effort = Effort::parse(suffix);
     effort.rank().map(|_| (stem, effort))
-}
-
-fn with_upgrades(successors: &HashMap<String, String>, live: &[ModelInfo]) -> HashMap<String, String> {
-    let mut all = successors.clone();
-    for m in live {
-        if let Some(target) = m.upgrade.as_ref().filter(|t| **t != m.slug) {
-            all.insert(m.slug.clone(), target.clone());
-        }
-    }
-    all
 }
 
 /// The `models` array of a snapshot or live document, sorted by priority.
@@ -313,12 +308,14 @@ fn parse_models(doc: &Value, bundled: &[ModelInfo]) -> Result<Vec<ModelInfo>, Ca
             continue;
         }
         let base = bundled.iter().find(|m| m.slug == slug);
-        models.push(parse_model(slug, entry, base));
+        let model = parse_model(slug, entry, base);
+        // Insert in priority order (stable), instead of pulling a sort routine into the wasm.
+        let at = models.partition_point(|m| m.priority <= model.priority);
+        models.insert(at, model);
     }
     if models.is_empty() {
         return Err(CatalogError::Empty);
     }
-    models.sort_by_key(|m| m.priority);
     Ok(models)
 }
 
@@ -529,8 +526,8 @@ mod tests {
     fn upgrade_cycles_end_at_the_top_model() {
         let mut c = Catalog::bundled();
         c.merge_remote(r#"{"models":[{"slug":"a","priority":1,"visibility":"list"}]}"#).unwrap();
-        c.successors.insert("x".into(), "y".into());
-        c.successors.insert("y".into(), "x".into());
+        c.successors.push(("x".into(), "y".into()));
+        c.successors.push(("y".into(), "x".into()));
         assert_eq!(c.resolve("x", None).model, "a");
     }
 }

@@ -187,7 +187,25 @@ impl<'a> Scanned<'a> {
     }
 }
 
-/// Rewrites `body` for the Codex backend; see the module doc and the README's transform table.
+/// Rewrites `body` for the Codex backend. Top-level members keep their order; duplicates of a
+/// rewritten key collapse to one (the last value wins, as in `JSON.parse`); missing ones are appended.
+/// - `model`: the catalog's resolution of the body's model (`default_model`, else the top model, if
+///   none); `notice` is set when a retired or unknown name was remapped.
+/// - `store: false`, `stream: true`, `tool_choice: "auto"` (what the Codex CLI sends);
+///   `parallel_tool_calls`: true iff `tools` is a non-empty array and the model supports it.
+/// - `include` gains `reasoning.encrypted_content`; blank or missing `instructions` get
+///   [`FALLBACK_INSTRUCTIONS`]; [`UNSUPPORTED_PARAMS`] are dropped.
+/// - `reasoning`: `{effort, summary}` only. Effort = the name's `-<effort>` suffix, else the body's,
+///   else the model default, clamped to the model's levels; `summary` kept if auto/concise/detailed,
+///   omitted if "none", else "auto"; omitted for models without summaries. No block for a model
+///   without efforts.
+/// - `text.verbosity`: the body's (low/medium/high), else the model default, only where supported;
+///   other `text` members (e.g. `format`) are copied.
+/// - `service_tier`: the body's if the model lists that tier; else `priority` for a `-fast` name
+///   when listed; else omitted.
+/// - `prompt_cache_key`: the body's if non-blank, else derived from the model and the opening
+///   messages of `input` (see `derive_cache_key`).
+/// - `input`: repaired as described in `input.rs`; a string becomes one user message.
 pub fn transform(body: &str, catalog: &Catalog, opts: &Options<'_>) -> Result<Transformed, RequestError> {
     let scanned = scan_body(body)?;
     let requested = scanned.string(Slot::Model).unwrap_or_default();
@@ -209,7 +227,7 @@ pub fn transform(body: &str, catalog: &Catalog, opts: &Options<'_>) -> Result<Tr
     let service_tier = service_tier(&scanned, info, resolved.fast);
     let prompt_cache_key = match scanned.string(Slot::PromptCacheKey).filter(|k| !k.trim().is_empty()) {
         Some(key) => key.into_owned(),
-        None => derive_cache_key(&resolved.model, cache_key_material(&scanned)?),
+        None => derive_cache_key(&resolved.model, &cache_key_material(&scanned)?),
     };
 
     let mut out = String::with_capacity(body.len().saturating_add(512));
@@ -311,29 +329,24 @@ fn not_json(body: &str, e: SyntaxError) -> RequestError {
 fn read_reasoning(scanned: &Scanned<'_>) -> Result<(Option<Effort>, Option<String>), RequestError> {
     let mut effort = None;
     let mut summary = None;
-    if let Some((span, None)) = scanned.value(Slot::Reasoning).filter(|(s, _)| scanned.text.as_bytes().get(s.start) == Some(&b'{')) {
-        for_each_member(scanned.text, span, |key, _, string| {
-            let value = string.and_then(|s| decode(scanned.text, s));
-            match (key, value) {
-                ("effort", Some(v)) => effort = Some(Effort::parse(&v)),
-                ("summary", Some(v)) => summary = Some(v.into_owned()),
-                _ => {}
-            }
-        })?;
+    let text = scanned.text;
+    let Some((span, _)) = scanned.value(Slot::Reasoning).filter(|(s, _)| text.as_bytes().get(s.start) == Some(&b'{')) else {
+        return Ok((effort, summary));
+    };
+    let internal = |_| RequestError::Internal;
+    let mut sc = Scanner::at(text, span.start);
+    sc.begin_object().map_err(internal)?;
+    let mut first = true;
+    while let Some(key) = sc.next_key(&mut first).map_err(internal)? {
+        let (_, string) = sc.value_or_string().map_err(internal)?;
+        let value = string.and_then(|s| decode(text, s));
+        match (decode(text, key).as_deref(), value) {
+            (Some("effort"), Some(v)) => effort = Some(Effort::parse(&v)),
+            (Some("summary"), Some(v)) => summary = Some(v.into_owned()),
+            _ => {}
+        }
     }
     Ok((effort, summary))
-}
-
-/// Calls `f(key, value span, string token)` for each member of the object at `span`.
-fn for_each_member<'a>(text: &'a str, span: Span, mut f: impl FnMut(&str, Span, Option<Str>)) -> Result<(), RequestError> {
-    let mut sc = Scanner::at(text, span.start);
-    sc.begin_object().map_err(|_| RequestError::Internal)?;
-    let mut first = true;
-    while let Some(key) = sc.next_key(&mut first).map_err(|_| RequestError::Internal)? {
-        let (value, string) = sc.value_or_string().map_err(|_| RequestError::Internal)?;
-        f(&decode(text, key).ok_or(RequestError::Internal)?, value, string);
-    }
-    Ok(())
 }
 
 /// The body's `service_tier` if the model lists it; else `priority` for a `-fast` name when listed.
@@ -347,31 +360,31 @@ fn service_tier(scanned: &Scanned<'_>, info: Option<&ModelInfo>, fast: bool) -> 
     }
 }
 
-/// What identifies the conversation: the first user message's content, else the instructions.
-fn cache_key_material<'a>(scanned: &Scanned<'a>) -> Result<&'a str, RequestError> {
-    let span = match &scanned.input {
-        Some(InputValue::Items(items)) => items.first_user_content,
-        Some(InputValue::Text(span)) => Some(*span),
-        None => None,
+/// What identifies the conversation: the contents of its opening messages (which stay the same
+/// turn after turn), else the instructions.
+fn cache_key_material<'a>(scanned: &Scanned<'a>) -> Result<Vec<&'a str>, RequestError> {
+    let spans = match &scanned.input {
+        Some(InputValue::Items(items)) => items.opening.clone(),
+        Some(InputValue::Text(span)) => vec![*span],
+        None => Vec::new(),
     };
-    match span.or_else(|| scanned.value(Slot::Instructions).map(|(s, _)| s)) {
-        Some(span) => scanned.raw(span),
-        None => Ok(""),
+    match (spans.is_empty(), scanned.value(Slot::Instructions)) {
+        (true, Some((span, _))) => Ok(vec![scanned.raw(span)?]),
+        _ => spans.into_iter().map(|s| scanned.raw(s)).collect(),
     }
 }
 
-/// A stable key per conversation: the same model and first user message give the same key,
+/// A stable key per conversation: the same model and opening messages give the same key,
 /// across turns and restarts.
-fn derive_cache_key(model: &str, material: &str) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"opencode-chatgpt-wasm prompt_cache_key v1\n")
-        .chain_update(model.as_bytes())
-        .chain_update(b"\n")
-        .chain_update(material.as_bytes())
-        .finalize();
+fn derive_cache_key(model: &str, material: &[&str]) -> String {
+    let mut hash = Sha256::new().chain_update(b"opencode-chatgpt-wasm prompt_cache_key v1\n").chain_update(model.as_bytes());
+    for part in material {
+        hash.update(b"\n");
+        hash.update(part.as_bytes());
+    }
     let mut key = String::from("ocw-");
-    for byte in digest.iter().take(16) {
-        key.push_str(&format!("{byte:02x}"));
+    for byte in hash.finalize().iter().take(16) {
+        push_hex_byte(&mut key, *byte);
     }
     key
 }
@@ -595,9 +608,19 @@ pub(crate) fn push_escaped(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                push_hex_byte(out, c as u8);
+            }
             c => out.push(c),
         }
+    }
+}
+
+/// Two lowercase hex digits (without `format!`, which costs wasm).
+fn push_hex_byte(out: &mut String, byte: u8) {
+    for nibble in [byte >> 4, byte & 0xf] {
+        out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
     }
 }
 

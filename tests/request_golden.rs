@@ -1,6 +1,8 @@
-//! Golden tests of the request transform: realistic OpenCode 1.18 bodies in
-//! tests/fixtures/requests/<name>.input.json, the expected result in <name>.output.json
-//! (`{body, model, effort, notice, promptCacheKey}`, body as a JSON object).
+//! Golden tests of the request transform: bodies the real OpenCode 1.18.33 sent
+//! (tests/fixtures/requests/captured/, by scripts/capture-requests) and hand-written realistic ones
+//! for what a short capture cannot show (tests/fixtures/requests/<name>.input.json); the expected
+//! result is in tests/fixtures/requests/<name>.output.json (`{body, model, effort, notice,
+//! promptCacheKey}`, body as a JSON object).
 //! `UPDATE_GOLDEN=1 cargo test --test request_golden` rewrites the expected files: review the diff.
 
 use std::collections::HashMap;
@@ -11,11 +13,10 @@ use opencode_chatgpt_wasm::request::{transform, Options};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-const FIXTURES: [&str; 4] = ["title", "first-turn", "after-tool-calls", "compacted-session"];
-
-fn check(name: &str) {
+/// Transforms `<input>` and compares with `<name>.output.json`.
+fn check(input: &str, name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/requests");
-    let input = std::fs::read_to_string(dir.join(format!("{name}.input.json"))).unwrap();
+    let input = std::fs::read_to_string(dir.join(input)).unwrap();
     let out = transform(&input, &Catalog::bundled(), &Options::default()).unwrap();
 
     // Large untouched values leave byte for byte.
@@ -37,21 +38,36 @@ fn check(name: &str) {
 }
 
 #[test]
-fn title_request() {
-    check(FIXTURES[0]);
+fn captured_title_request() {
+    check("captured/opencode-1.18.33-title0.json", "opencode-1.18.33-title0");
 }
 
 #[test]
-fn first_turn_with_tools() {
-    check(FIXTURES[1]);
+fn captured_first_turn() {
+    check("captured/opencode-1.18.33-turn1.json", "opencode-1.18.33-turn1");
 }
 
 #[test]
-fn turn_after_tool_calls() {
-    check(FIXTURES[2]);
+fn captured_turn_after_a_read_tool_call() {
+    check("captured/opencode-1.18.33-turn2.json", "opencode-1.18.33-turn2");
 }
 
 #[test]
-fn compacted_session() {
-    check(FIXTURES[3]);
+fn title_request_with_temperature_and_effort_none() {
+    check("title.input.json", "title");
+}
+
+#[test]
+fn first_turn_with_nine_tools() {
+    check("first-turn.input.json", "first-turn");
+}
+
+#[test]
+fn turn_after_tool_calls_with_encrypted_reasoning_and_ids() {
+    check("after-tool-calls.input.json", "after-tool-calls");
+}
+
+#[test]
+fn compacted_session_with_an_orphaned_output_and_an_item_reference() {
+    check("compacted-session.input.json", "compacted-session");
 }

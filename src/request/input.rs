@@ -4,7 +4,6 @@
 //! byte unless one of those rules applies; no message text is ever dropped or altered.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use super::push_escaped;
 use super::scan::{decode, Scanner, Span, Str, SyntaxError};
@@ -31,8 +30,9 @@ enum Item {
 pub(super) struct Input {
     items: Vec<Item>,
     fields: Vec<Field>,
-    /// The `content` of the first user message: material for a derived prompt cache key.
-    pub first_user_content: Option<Span>,
+    /// The `content`s of the messages that open the conversation (the leading user, developer
+    /// and system messages): what a derived prompt cache key is made of.
+    pub opening: Vec<Span>,
 }
 
 /// Per-item facts gathered while scanning its members.
@@ -53,13 +53,16 @@ const OUTPUT_TYPES: [&str; 2] = ["function_call_output", "custom_tool_call_outpu
 
 /// Scans the array at the scanner's position and decides each item's fate.
 pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, SyntaxError> {
-    let mut input = Input { items: Vec::new(), fields: Vec::new(), first_user_content: None };
-    // call_ids of every call item seen so far (function_call, custom_tool_call, local_shell_call, …).
-    let mut calls: HashSet<Cow<'a, str>> = HashSet::new();
+    let mut input = Input { items: Vec::new(), fields: Vec::new(), opening: Vec::new() };
+    let mut opening_done = false;
+    // call_ids of every call item seen so far (function_call, custom_tool_call, local_shell_call, …),
+    // sorted: a binary search costs less wasm than a hash set.
+    let mut calls: Vec<Cow<'a, str>> = Vec::new();
     sc.begin_array()?;
     let mut first = true;
     while sc.next_element(&mut first)? {
         if sc.peek() != Some(b'{') {
+            opening_done = true;
             input.items.push(Item::Copy(sc.value()?));
             continue;
         }
@@ -116,7 +119,7 @@ pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, Syn
         let item = match kind {
             "item_reference" => None,
             "reasoning" if !facts.has_encrypted_content => None,
-            k if OUTPUT_TYPES.contains(&k) && !call_id.as_ref().is_some_and(|id| calls.contains(id)) => {
+            k if OUTPUT_TYPES.contains(&k) && call_id.as_ref().is_none_or(|id| calls.binary_search(id).is_err()) => {
                 Some(Item::Orphan { label: facts.name.or(facts.call_id), output: facts.output })
             }
             // `local_shell_call_output` pairs through its `id`: it is not a server item id.
@@ -125,11 +128,16 @@ pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, Syn
         };
         if !kind.ends_with("_output") {
             if let Some(id) = call_id {
-                calls.insert(id);
+                if let Err(at) = calls.binary_search(&id) {
+                    calls.insert(at, id);
+                }
             }
         }
-        if input.first_user_content.is_none() && facts.role.as_deref() == Some("user") {
-            input.first_user_content = Some(facts.content.unwrap_or(span));
+        if !opening_done {
+            match facts.role.as_deref() {
+                Some("user" | "developer" | "system") => input.opening.push(facts.content.unwrap_or(span)),
+                _ => opening_done = true,
+            }
         }
         if !matches!(item, Some(Item::WithoutId(_))) {
             input.fields.truncate(fields_start);
@@ -219,20 +227,21 @@ mod tests {
     use super::*;
     use serde_json::{json, Value};
 
-    /// The repaired array and the first user content, as JSON values.
-    fn repair(input: Value) -> (Value, Option<Value>) {
+    /// The repaired array and the opening contents, as JSON values.
+    fn repair(input: Value) -> (Value, Vec<Value>) {
         let text = input.to_string();
         let mut sc = Scanner::new(&text);
         let plan = scan(&mut sc, &text).unwrap();
         let mut out = String::new();
         plan.write(&text, &mut out).unwrap();
-        let first = plan.first_user_content.map(|s| serde_json::from_str(&text[s.start..s.end]).unwrap());
-        (serde_json::from_str(&out).unwrap(), first)
+        let opening = plan.opening.iter().map(|s| serde_json::from_str(&text[s.start..s.end]).unwrap()).collect();
+        (serde_json::from_str(&out).unwrap(), opening)
     }
 
     #[test]
     fn drops_ids_references_and_opaque_reasoning() {
-        let (out, first) = repair(json!([
+        let (out, opening) = repair(json!([
+            {"role":"developer","content":"be terse"},
             {"type":"message","id":"msg_1","role":"user","content":[{"type":"input_text","text":"hi"}]},
             {"type":"item_reference","id":"rs_0"},
             {"type":"reasoning","id":"rs_1","summary":[]},
@@ -244,13 +253,15 @@ mod tests {
         assert_eq!(
             out,
             json!([
+                {"role":"developer","content":"be terse"},
                 {"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]},
                 {"type":"reasoning","summary":[{"type":"summary_text","text":"s"}],"encrypted_content":"gAAA"},
                 {"role":"assistant","content":"plain"},
                 {"type":"local_shell_call_output","id":"call_9","output":"x"}
             ])
         );
-        assert_eq!(first, Some(json!([{"type":"input_text","text":"hi"}])));
+        // The opening ends at the first item that is not a user/developer/system message.
+        assert_eq!(opening, [json!("be terse"), json!([{"type":"input_text","text":"hi"}])]);
     }
 
     #[test]

@@ -356,39 +356,26 @@ pub(crate) fn decode<'a>(text: &'a str, s: Str) -> Option<Cow<'a, str>> {
             'r' => out.push('\r'),
             't' => out.push('\t'),
             'u' => {
-                let hi = hex4(&mut chars)?;
-                if (0xD800..0xDC00).contains(&hi) {
-                    // A high surrogate: combine with a following \uDC00-\uDFFF escape if there is one.
-                    let rest = chars.as_str();
-                    let lo = rest
-                        .strip_prefix("\\u")
-                        .and_then(|r| r.get(..4))
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                        .filter(|lo| (0xDC00..0xE000).contains(lo));
-                    match lo {
-                        Some(lo) => {
-                            chars = rest.get(6..)?.chars();
-                            let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                        }
-                        None => out.push('\u{FFFD}'),
-                    }
-                } else {
-                    out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
-                }
+                let rest = chars.as_str();
+                let hex = |at: usize| rest.get(at..at + 4).and_then(|h| u32::from_str_radix(h, 16).ok());
+                let hi = hex(0)?;
+                // A high surrogate combines with a following \uDC00-\uDFFF escape; alone it is U+FFFD.
+                let lo = (0xD800..0xDC00)
+                    .contains(&hi)
+                    .then(|| rest.get(4..6).filter(|p| *p == "\\u").and_then(|_| hex(6)))
+                    .flatten()
+                    .filter(|lo| (0xDC00..0xE000).contains(lo));
+                let (code, used) = match lo {
+                    Some(lo) => (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 10),
+                    None => (hi, 4),
+                };
+                out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                chars = rest.get(used..)?.chars();
             }
             other => out.push(other), // '"', '\\', '/'
         }
     }
     Some(Cow::Owned(out))
-}
-
-fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
-    let mut v = 0u32;
-    for _ in 0..4 {
-        v = v * 16 + chars.next()?.to_digit(16)?;
-    }
-    Some(v)
 }
 
 #[cfg(test)]
@@ -487,5 +474,27 @@ mod tests {
             assert!(!has_string_special(u64::from_le_bytes(word)));
         }
         assert!(!has_string_special(u64::from_le_bytes(*b" !#[]~\x7f ")));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn decode_inverts_json_string_escaping(s in proptest::prelude::any::<String>()) {
+            // serde_json's escaping, and an ensure_ascii one (\uXXXX, surrogate pairs for astral chars).
+            let mut ascii = String::from("\"");
+            for unit in s.encode_utf16() {
+                match char::from_u32(u32::from(unit)).filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\') {
+                    Some(c) => ascii.push(c),
+                    None => ascii.push_str(&format!("\\u{unit:04X}")),
+                }
+            }
+            ascii.push('"');
+            for text in [serde_json::to_string(&s).unwrap(), ascii] {
+                let mut sc = Scanner::new(&text);
+                let token = sc.string().unwrap();
+                proptest::prop_assert!(sc.finish().is_ok());
+                proptest::prop_assert_eq!(decode(&text, token).unwrap(), s.as_str());
+            }
+        }
     }
 }

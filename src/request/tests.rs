@@ -203,7 +203,14 @@ fn prompt_cache_key_is_kept_or_derived_per_conversation() {
     let mut on_sol = first_turn.clone();
     on_sol["model"] = json!("gpt-5.6-sol");
     assert_ne!(k1, key(on_sol));
-    assert_eq!(derive_cache_key("m", "x"), derive_cache_key("m", "x"));
+    assert_eq!(derive_cache_key("m", &["x"]), derive_cache_key("m", &["x"]));
+    assert_ne!(derive_cache_key("m", &["x", "y"]), derive_cache_key("m", &["xy"]));
+    // Title requests share their first message; the question that follows tells them apart.
+    let title = |q: &str| json!({"model": "gpt-5.4", "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "Generate a title for this conversation:\n"}]},
+        {"role": "user", "content": [{"type": "input_text", "text": q}]}
+    ]});
+    assert_ne!(key(title("fix the bug")), key(title("add a feature")));
     assert_eq!(run(json!({"prompt_cache_key": "ses_abc"})).0["prompt_cache_key"], "ses_abc");
     let (out, meta) = run(json!({"instructions": "only instructions"}));
     assert_eq!(out["prompt_cache_key"], json!(meta.prompt_cache_key));
@@ -231,6 +238,14 @@ fn escaped_keys_are_recognised() {
     let body = r#"{"\u0073tore":true,"temp\u0065rature":1,"instructions":"i"}"#;
     let out: Value = serde_json::from_str(&transform(body, &Catalog::bundled(), &Options::default()).unwrap().body).unwrap();
     assert_eq!((out["store"].clone(), out.get("temperature")), (json!(false), None));
+}
+
+#[test]
+fn generated_strings_are_escaped() {
+    let mut out = String::new();
+    push_escaped(&mut out, "a\"\\\n\r\t\u{1}\u{1f}é😀");
+    assert_eq!(out, r#"a\"\\\n\r\t\u0001\u001fé😀"#);
+    assert_eq!(serde_json::from_str::<String>(&format!("\"{out}\"")).unwrap(), "a\"\\\n\r\t\u{1}\u{1f}é😀");
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -349,7 +364,7 @@ mod properties {
         fn any_json_value_is_ok_exactly_when_it_is_an_object(v in any_json()) {
             let result = transform(&v.to_string(), &Catalog::bundled(), &Options::default());
             match (&v, result) {
-                (Value::Object(o), Ok(_)) => prop_assert!(!o.get("input").is_some_and(|i| !(i.is_array() || i.is_string() || i.is_null()))),
+                (Value::Object(o), Ok(_)) => prop_assert!(o.get("input").is_none_or(|i| i.is_array() || i.is_string() || i.is_null())),
                 (Value::Object(o), Err(e)) => prop_assert_eq!((e, o.get("input").is_some()), (RequestError::BadInput, true)),
                 (_, r) => prop_assert_eq!(r.err(), Some(RequestError::NotObject)),
             }
@@ -408,6 +423,42 @@ mod properties {
                 if item["type"] == "reasoning" {
                     prop_assert!(item["encrypted_content"].as_str().is_some_and(|e| !e.is_empty()));
                 }
+            }
+        }
+    }
+
+    /// A realistic body, damaged: truncated, or with an ASCII byte replaced by a JSON-significant one.
+    fn damaged() -> impl Strategy<Value = String> {
+        const BODY: &str = include_str!("../../tests/fixtures/requests/after-tool-calls.input.json");
+        let replacement = proptest::sample::select(b"{}[],:\"\\ /0123456789.-+eEtfnu\n\x01x".to_vec());
+        (0..BODY.len(), replacement, any::<bool>()).prop_map(|(at, byte, truncate)| {
+            let mut bytes = BODY.as_bytes().to_vec();
+            if truncate {
+                bytes.truncate(at);
+            } else if bytes[at].is_ascii() {
+                bytes[at] = byte;
+            }
+            String::from_utf8(bytes).unwrap_or_default()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// Differential check of the scanner against serde_json on near-valid bodies: the transform
+        /// succeeds exactly when serde_json reads an object (with a usable `input`), and its output parses.
+        #[test]
+        fn damaged_bodies_are_rejected_exactly_when_serde_json_rejects_them(text in damaged()) {
+            let theirs = serde_json::from_str::<Value>(&text);
+            match transform(&text, &Catalog::bundled(), &Options::default()) {
+                Ok(out) => {
+                    prop_assert!(theirs.as_ref().is_ok_and(Value::is_object), "accepted what serde_json rejects: {:?}", theirs.err());
+                    prop_assert!(serde_json::from_str::<Value>(&out.body).is_ok());
+                }
+                Err(RequestError::NotJson { .. }) => prop_assert!(theirs.is_err(), "rejected valid json"),
+                Err(RequestError::NotObject) => prop_assert!(theirs.is_ok_and(|v| !v.is_object())),
+                Err(RequestError::BadInput) => prop_assert!(theirs.is_ok_and(|v| !v["input"].is_array() && !v["input"].is_string())),
+                Err(RequestError::Internal) => prop_assert!(false, "internal error"),
             }
         }
     }
