@@ -19,6 +19,12 @@ fn obj(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
 }
 
+/// The `body` bytes of a transform result, parsed.
+fn sent(out: &JsValue) -> JsValue {
+    let bytes = get(out, "body").dyn_into::<js_sys::Uint8Array>().unwrap().to_vec();
+    obj(&String::from_utf8(bytes).unwrap())
+}
+
 #[wasm_bindgen_test]
 fn the_bundled_catalog_lists_visible_models_by_priority() {
     let catalog = CatalogHandle::new();
@@ -67,20 +73,23 @@ fn transform_request_returns_the_body_and_its_decisions() {
     let catalog = CatalogHandle::new();
     let body = r#"{"model":"gpt-5.4-mini","temperature":0.5,"reasoning":{"effort":"none"},"input":[{"role":"user","content":"hi"}],"store":true}"#;
     let out = transform_request(body, &catalog, JsValue::UNDEFINED).unwrap();
-    let sent = obj(&get(&out, "body").as_string().unwrap());
-    assert_eq!(get(&sent, "store").as_bool(), Some(false));
-    assert_eq!(get(&sent, "stream").as_bool(), Some(true));
-    assert!(get(&sent, "temperature").is_undefined());
-    assert_eq!(get(&get(&sent, "reasoning"), "effort").as_string().as_deref(), Some("low"));
+    let req = sent(&out);
+    assert_eq!(get(&req, "store").as_bool(), Some(false));
+    assert_eq!(get(&req, "stream").as_bool(), Some(true));
+    assert!(get(&req, "temperature").is_undefined());
+    assert_eq!(get(&get(&req, "reasoning"), "effort").as_string().as_deref(), Some("low"));
     assert_eq!(get(&out, "model").as_string().as_deref(), Some("gpt-5.4-mini"));
     assert_eq!(get(&out, "effort").as_string().as_deref(), Some("low"));
     assert!(get(&out, "notice").is_null());
     let key = get(&out, "promptCacheKey").as_string().unwrap();
-    assert_eq!(get(&sent, "prompt_cache_key").as_string(), Some(key.clone()));
+    assert_eq!(get(&req, "prompt_cache_key").as_string(), Some(key.clone()));
     assert!(key.starts_with("ocw-"));
 
-    let out = transform_request(r#"{"input":[]}"#, &catalog, obj(r#"{"defaultModel":"gpt-5.5"}"#)).unwrap();
+    let out = transform_request(r#"{"input":[{"role":"user","content":"caf\u00e9 → ok"}]}"#, &catalog, obj(r#"{"defaultModel":"gpt-5.5"}"#)).unwrap();
     assert_eq!(get(&out, "model").as_string().as_deref(), Some("gpt-5.5"));
+    assert_eq!(get(&sent(&out), "model").as_string().as_deref(), Some("gpt-5.5"));
+    let content = get(&js_sys::Array::from(&get(&sent(&out), "input")).get(0), "content");
+    assert_eq!(content.as_string().as_deref(), Some("café → ok"));
     let out = transform_request(r#"{"model":"mystery"}"#, &catalog, obj("{}")).unwrap();
     assert_eq!(get(&out, "notice").as_string().as_deref(), Some("unknown model `mystery`; using gpt-5.6-sol"));
 }

@@ -59,8 +59,10 @@ impl CoreError for BadOptions {
     }
 }
 
-/// `transformRequest(body, catalog, opts?)` → `{body, model, effort, notice, promptCacheKey}`;
-/// throws a `request-*` coded error for a body that is not a JSON object.
+/// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
+/// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
+/// notice: string|null, promptCacheKey: string}`. Throws a coded error: `request-not-json`,
+/// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(body: &str, catalog: &CatalogHandle, opts: JsValue) -> Result<JsValue, JsValue> {
     // Read with Reflect rather than serde_wasm_bindgen's Deserializer: same check, less wasm.
@@ -77,5 +79,16 @@ pub fn transform_request(body: &str, catalog: &CatalogHandle, opts: JsValue) -> 
         return Err(to_js_error(&BadOptions));
     };
     let options = request::Options { default_model: default_model.as_deref() };
-    to_js(&request::transform(body, &catalog.inner, &options).map_err(|e| to_js_error(&e))?)
+    let out = request::transform(body, &catalog.inner, &options).map_err(|e| to_js_error(&e))?;
+    // The body leaves as UTF-8 bytes, ready for fetch: a 2 MB string would cost TextDecoder
+    // (slow on non-ASCII text in V8) several times what the transform itself costs.
+    let result = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&result, &JsValue::from_str(key), value).map(|_| ());
+    let text = |v: Option<String>| v.map_or(JsValue::NULL, |s| JsValue::from_str(&s));
+    set("body", &js_sys::Uint8Array::from(out.body.as_bytes()))?;
+    set("model", &JsValue::from_str(&out.model))?;
+    set("effort", &text(out.effort))?;
+    set("notice", &text(out.notice))?;
+    set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
+    Ok(result.into())
 }
