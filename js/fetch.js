@@ -4,6 +4,7 @@
 import { callCore } from "./core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
 import { guardStream } from "./stream.js";
+import { getCatalog, noticeOnce } from "./models.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -34,11 +35,17 @@ function bodyText(body) {
  * @param {{current: () => Promise<{access: string, accountId?: string}>, onUnauthorized?: () => Promise<boolean>}} deps.credentials
  * @param {ReturnType<import("./config.js").resolveConfig>} deps.cfg
  * @param {(text: string) => object} [deps.transform]  body → {body, notice?, promptCacheKey?}; default: the wasm transform
+ *   against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
  * @param {{observe?: (headers: Headers) => void}} [deps.quota]
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  */
 export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {} }) {
-  const runTransform = transform ?? ((text) => callCore((core) => core.transformRequest(text)));
+  const runTransform =
+    transform ??
+    (async (text) => {
+      const catalog = await getCatalog();
+      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
+    });
   return async function codexFetch(input, init) {
     const req = requestParts(input, init);
     const url = new URL(req.url);
@@ -56,9 +63,9 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
         } catch (err) {
           return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
         }
-        body = typeof out === "string" ? out : out.body;
-        cacheKey = typeof out === "string" ? undefined : out.promptCacheKey;
-        if (out?.notice) notice(out.notice);
+        body = out.body;
+        cacheKey = out.promptCacheKey;
+        noticeOnce(out.notice, notice);
       }
     }
 

@@ -23,11 +23,20 @@ async function server(input, options) {
         if (auth?.type !== "oauth") return {};
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
+        const notice = (message) => showNotice(input?.client, message);
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, notice }) };
       },
       methods: loginMethods(cfg),
     },
   };
+}
+
+/** A one-line notice for the user: an OpenCode toast where the TUI runs, else stderr. */
+export function showNotice(client, message, variant = "info") {
+  const line = `${PACKAGE_NAME}: ${message}`;
+  const toast = client?.tui?.showToast?.({ body: { message: line, variant } });
+  if (toast && typeof toast.catch === "function") toast.catch(() => console.error(line));
+  else if (!toast) console.error(line);
 }
 
 export default { id: PACKAGE_NAME, server };
