@@ -15,6 +15,7 @@ pub mod pkce;
 pub mod random;
 pub mod redact;
 pub mod request;
+pub mod sse;
 pub mod token;
 pub mod token_response;
 
