@@ -9,6 +9,7 @@
 pub mod callback_page;
 pub mod device;
 pub mod error;
+pub mod errors_http;
 pub mod jwt;
 pub mod oauth;
 pub mod pkce;
