@@ -16,7 +16,9 @@ pub mod pkce;
 pub mod random;
 pub mod redact;
 pub mod request;
+pub mod responses;
 pub mod sse;
+pub mod stream;
 pub mod token;
 pub mod token_response;
 
