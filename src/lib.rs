@@ -11,6 +11,7 @@ pub mod device;
 pub mod error;
 pub mod errors_http;
 pub mod jwt;
+pub mod limits;
 pub mod oauth;
 pub mod pkce;
 pub mod random;
