@@ -2,7 +2,7 @@
 //! into a kind, a message a person understands, and a retry decision. Pure: the caller passes the
 //! clock (`now_ms`), the local time zone offset and the jitter; nothing here sleeps or sends.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Attempts (the first send included) for server and transport failures.
@@ -11,7 +11,7 @@ const BASE_DELAY_MS: f64 = 200.0;
 /// A rate-limit wait longer than this is not waited out inside one request.
 const MAX_RATE_LIMIT_WAIT_MS: u64 = 60_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The plan's usage window is used up; waits until `resets_at`.
@@ -278,6 +278,7 @@ fn short(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     const NOW: i64 = 1_700_000_000_000;
@@ -360,6 +361,8 @@ mod tests {
         assert_eq!(classify_code("nope", ""), None);
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn classify_never_panics(status in 0u16..1000, body in ".{0,300}", ra in ".{0,12}", now in any::<i64>(), tz in any::<i32>(), resets in any::<f64>()) {

@@ -92,6 +92,7 @@ pub fn warning(prev: Option<&RateLimits>, next: &RateLimits) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -136,6 +137,8 @@ mod tests {
         assert_eq!(warning(None, &at(96.0, 81.0)).map(|m| m.contains("5 h")), Some(true));
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn never_panics(vals in proptest::collection::vec(".{0,12}", 4), p in any::<f64>(), q in any::<f64>()) {

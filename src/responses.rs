@@ -159,6 +159,7 @@ fn rebuild(mut item: Value, text: &BTreeMap<String, String>) -> Value {
 mod tests {
     use super::*;
     use crate::errors_http::ErrorKind;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     fn sse(events: &[Value]) -> String {
@@ -223,6 +224,8 @@ mod tests {
         assert_eq!(c.push(b"x"), Err(CollectError::TooLarge));
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {

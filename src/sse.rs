@@ -189,6 +189,7 @@ impl SseParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     fn ev(event: &str, data: &str, id: Option<&str>) -> Event {
@@ -290,6 +291,8 @@ mod tests {
         assert_eq!(p.last_boundary(), 19);
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn any_chunking_of_any_bytes_gives_the_same_events(

@@ -128,6 +128,7 @@ impl StreamRewriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 
     const OK: &str = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{}}\n\n\
@@ -190,6 +191,8 @@ mod tests {
         assert_eq!(event_type(&ev), "response.incomplete");
     }
 
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         #[test]
         fn any_chunking_forwards_the_same_bytes(cuts in proptest::collection::vec(0usize..400, 0..6)) {

@@ -7,3 +7,6 @@ mod core_suite;
 
 #[path = "wasm_login.rs"]
 mod login_suite;
+
+#[path = "wasm_stream.rs"]
+mod stream_suite;
