@@ -3,6 +3,9 @@
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
 import { callCore, loadCore } from "./core.js";
 import { createCodexFetch } from "./fetch.js";
+import { createQuota } from "./quota.js";
+
+export { latestRateLimits } from "./quota.js";
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -10,6 +13,7 @@ export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 async function server(input, options) {
   const cfg = resolveConfig(options ?? {});
   await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  const quota = createQuota({ client: input?.client });
 
   return {
     auth: {
@@ -30,7 +34,7 @@ async function server(input, options) {
             return { access: current.access, accountId };
           },
         };
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota }) };
       },
       methods: [
         {
