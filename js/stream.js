@@ -21,12 +21,12 @@ function readWithin(reader, ms, signal) {
   let onAbort;
   const stop = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      reader.cancel().catch(() => {});
       reject(new ChatGPTStreamError(`no data from the ChatGPT backend for ${ms / 1000} s; the stream was stopped, try again`, "stall"));
+      reader.cancel().catch(() => {}); // after reject: the cancelled read must not win the race
     }, ms);
     onAbort = () => {
-      reader.cancel().catch(() => {});
       reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
+      reader.cancel().catch(() => {});
     };
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
