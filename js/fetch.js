@@ -3,7 +3,7 @@
 // one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
 import { callCore } from "./core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
-import { guardStream } from "./stream.js";
+import { guardStream, collectJson } from "./stream.js";
 import { getCatalog, noticeOnce } from "./models.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
@@ -54,9 +54,12 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     let body = req.body;
     let cacheKey;
+    let wantsJson = false;
     if (isResponses) {
       const text = bodyText(body);
       if (typeof text === "string") {
+        // A top-level `"stream": false` (inside strings the quotes are escaped): the caller wants JSON.
+        wantsJson = /"stream"\s*:\s*false/.test(text);
         let out;
         try {
           out = await runTransform(text);
@@ -99,10 +102,17 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       if (err?.name === "LoginError") return errorResponse({ status: err.status ?? 401, kind: "auth", message: err.message });
       return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
     }
-    quota?.observe?.(res.headers);
+    Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
     if (!res.ok) return errorResponse(await readError(res));
-    if (isResponses && res.body) return guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
-    return res;
+    if (!isResponses || !res.body) return res;
+    const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    if (!wantsJson) return guarded;
+    try {
+      return new Response(await collectJson(guarded), { status: 200, headers: { "content-type": "application/json" } });
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      return errorResponse({ status: 502, kind: err.kind ?? err.code ?? "other", message: err.message });
+    }
   };
 }
 

@@ -5,6 +5,9 @@ import { loadCore } from "./core.js";
 import { createCodexFetch } from "./fetch.js";
 import { createCredentials, defaultAuthPath } from "./auth.js";
 import { loginMethods } from "./login.js";
+import { createQuota } from "./quota.js";
+
+export { latestRateLimits } from "./quota.js";
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -12,6 +15,7 @@ export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 async function server(input, options) {
   const cfg = resolveConfig(options ?? {});
   await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  const quota = createQuota({ client: input?.client });
 
   return {
     auth: {
@@ -24,7 +28,7 @@ async function server(input, options) {
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         const notice = (message) => showNotice(input?.client, message);
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, notice }) };
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice }) };
       },
       methods: loginMethods(cfg),
     },

@@ -9,13 +9,18 @@
 pub mod callback_page;
 pub mod device;
 pub mod error;
+pub mod errors_http;
 pub mod jwt;
+pub mod limits;
 pub mod models;
 pub mod oauth;
 pub mod pkce;
 pub mod random;
 pub mod redact;
 pub mod request;
+pub mod responses;
+pub mod sse;
+pub mod stream;
 pub mod token;
 pub mod token_response;
 

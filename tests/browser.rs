@@ -10,3 +10,6 @@ mod transform_suite;
 
 #[path = "wasm_login.rs"]
 mod login_suite;
+
+#[path = "wasm_stream.rs"]
+mod stream_suite;
