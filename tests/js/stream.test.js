@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import plugin from "../../dist/index.js";
 import { guardStream, ENDED_EARLY } from "../../dist/stream.js";
+import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream, sseEvent } from "../helpers/mock-backend.js";
 import { chatgptToken } from "../helpers/jwt.js";
 
@@ -14,16 +15,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Runs `fn(fetch, backend, toasts)` against a mock answering with `handler`. */
 async function withPlugin(handler, fn, options = {}) {
   const backend = await startMockBackend({ handler });
+  // A 401 makes the plugin try one refresh: it must reach a mock issuer, never the internet.
+  const issuer = await startMockIssuer();
   const toasts = [];
   try {
     const client = { tui: { showToast: async ({ body }) => void toasts.push(body) } };
-    const hooks = await plugin.server({ client }, { endpoint: backend.endpoint, ...options });
+    const hooks = await plugin.server({ client }, { endpoint: backend.endpoint, issuer: issuer.url, ...options });
     const access = chatgptToken({ accountId: "acc-s" });
     const opts = await hooks.auth.loader(async () => ({ type: "oauth", access, refresh: "r", expires: Date.now() + 3600_000 }));
     const call = (init = {}) => opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: BODY, ...init });
     return await fn(call, backend, toasts);
   } finally {
     await backend.close();
+    await issuer.close();
   }
 }
 
@@ -99,7 +103,7 @@ const CLASSES = [
   ["plan without Codex", { status: 403, body: { error: { code: "usage_not_included", message: "nope" } } }, 403, /does not include Codex/, 1],
   ["entitlement", { status: 403, body: { detail: "Forbidden" } }, 403, /refused access \(403\): Forbidden/, 1],
   ["model not supported", { status: 404, body: { detail: "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account." } }, 400, /the model gpt-4o is not available with a ChatGPT login/, 1],
-  ["unauthorized", { status: 401, body: { error: { message: "bad token" } } }, 401, /log in again/, 1],
+  ["unauthorized (refresh refused too)", { status: 401, body: { error: { message: "bad token" } } }, 401, /opencode auth login/, 1],
   ["bad request", { status: 400, body: { error: { message: "Invalid 'input'", type: "invalid_request_error" } } }, 400, /rejected the request \(400\): Invalid 'input'/, 1],
   ["server (HTML), retried 4 times", { status: 503, text: "<html><body><h1>Service Unavailable</h1></body></html>" }, 503, /^ChatGPT backend is unavailable \(503\): Service Unavailable; try again in a moment$/, 4],
   ["context length", { status: 400, body: { error: { code: "context_length_exceeded", message: "too long" } } }, 400, /context window/, 1],
