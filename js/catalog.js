@@ -3,7 +3,7 @@
 // hook (the process catalog, live list merged when fetched). Efforts OpenCode has no variant for
 // (e.g. `ultra`) are left out.
 import { loadCore } from "./core.js";
-import { getCatalog } from "./models.js";
+import { getCatalogWithCache } from "./models.js";
 import { modelEntry, OPENCODE_EFFORTS } from "./install.js";
 
 const installerShape = (m) => ({ slug: m.slug, displayName: m.displayName, contextWindow: m.contextWindow, efforts: m.efforts.filter((e) => OPENCODE_EFFORTS.includes(e)) });
@@ -50,10 +50,11 @@ function fitted(entry, m) {
  * The `provider.models` hook result for a ChatGPT login: every visible catalog model (OpenCode's own entry
  * kept when it has one, else one built from an existing entry as template), fitted to the catalog. OpenCode's
  * entries for other ids are kept only when the catalog resolves them without a remap (`gpt-5.4-high`, and
- * `-fast` ones for models with the priority tier); retired and unknown names are dropped.
+ * `-fast` ones for models with the priority tier); retired and unknown names are dropped. `cfg.endpoint`
+ * picks the cache file's list when no refresh has run yet in this process.
  */
-export async function providerModels(existing) {
-  const catalog = await getCatalog();
+export async function providerModels(existing, cfg) {
+  const catalog = await getCatalogWithCache(cfg);
   const live = new Map(catalog.models().map((m) => [m.slug, m]));
   const template = existing["gpt-5.5"] ?? Object.values(existing).find((m) => /^gpt-/.test(m?.api?.id ?? "")) ?? SKELETON;
   const out = {};

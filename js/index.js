@@ -36,7 +36,7 @@ async function server(input, options) {
       async models(provider, ctx) {
         if (ctx?.auth?.type !== "oauth") return provider?.models ?? {};
         const { providerModels } = await import("./catalog.js"); // loaded on demand: keeps plugin load light
-        return providerModels(provider?.models ?? {});
+        return providerModels(provider?.models ?? {}, cfg);
       },
     },
   };

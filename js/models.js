@@ -15,6 +15,7 @@ const TIMEOUT_MS = 15_000;
 
 let catalog;
 let processRefresher;
+let cachePrimed = false;
 const shownNotices = new Set();
 
 /** The process-wide Catalog (wasm object), created from the bundled snapshot on first use. */
@@ -36,6 +37,33 @@ export function noticeOnce(notice, show) {
 /** `${XDG_CACHE_HOME:-~/.cache}/opencode-chatgpt-wasm/models.json`. */
 export function defaultModelsCachePath(env = process.env) {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), PACKAGE_NAME, "models.json");
+}
+
+/** The cache file's `{etag?, fetchedAt, body}` when it holds a list for `endpoint`, else null. */
+function readModelsCache(cachePath, endpoint) {
+  try {
+    const c = cachePath ? JSON.parse(fs.readFileSync(cachePath, "utf8")) : null;
+    if (c?.endpoint !== endpoint || typeof c.body !== "string") return null;
+    return { etag: typeof c.etag === "string" ? c.etag : undefined, fetchedAt: Number.isFinite(c.fetchedAt) ? c.fetchedAt : 0, body: c.body };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process catalog, with the last good live list from the cache file merged in when no refresh has
+ * run yet (the `provider` hook may run before the auth loader starts one).
+ */
+export async function getCatalogWithCache(cfg, cachePath = defaultModelsCachePath()) {
+  const c = await getCatalog();
+  if (!processRefresher && !cachePrimed) {
+    cachePrimed = true;
+    const cached = readModelsCache(cachePath, cfg.endpoint);
+    try {
+      if (cached) c.mergeRemote(cached.body);
+    } catch {}
+  }
+  return c;
 }
 
 /**
@@ -64,14 +92,10 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
 
   function readCache() {
     cacheRead = true;
-    if (!cachePath) return;
-    try {
-      const cached = JSON.parse(fs.readFileSync(cachePath, "utf8"));
-      if (cached?.endpoint !== cfg.endpoint || typeof cached.body !== "string" || !merge(cached.body)) return;
-      etag = typeof cached.etag === "string" ? cached.etag : undefined;
-      const fetchedAt = Number(cached.fetchedAt);
-      if (Number.isFinite(fetchedAt) && fetchedAt <= now()) freshUntil = fetchedAt + MODELS_TTL_MS;
-    } catch {}
+    const cached = readModelsCache(cachePath, cfg.endpoint);
+    if (!cached || !merge(cached.body)) return;
+    etag = cached.etag;
+    if (cached.fetchedAt <= now()) freshUntil = cached.fetchedAt + MODELS_TTL_MS;
   }
 
   function writeCache(body) {
