@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import plugin from "../../dist/index.js";
 import { loadCore } from "../../dist/core.js";
+import { createCodexFetch } from "../../dist/fetch.js";
 import { createModelsRefresher, MODELS_TTL_MS, DEFAULT_CLIENT_VERSION } from "../../dist/models.js";
 import { startMockBackend, MOCK_MODELS, MOCK_MODELS_ETAG } from "../helpers/mock-backend.js";
 import { chatgptToken } from "../helpers/jwt.js";
@@ -108,6 +109,27 @@ test("network down: the bundled catalog stays, refresh resolves; the cache file 
   const otherEndpoint = setup("http://127.0.0.1:9/backend-api/codex", { cachePath: online.cachePath });
   await otherEndpoint.refresher.refresh();
   assert.deepEqual(otherEndpoint.slugs(), BUNDLED, "a cache file for another endpoint is ignored");
+});
+
+// OpenCode 1.18.33 itself refuses `-m openai/gpt-5.3-codex` (a name it does not list) before any plugin
+// fetch, so the remap of retired names is checked here, through the real fetch and the process catalog.
+test("a retired model name reaches the backend as its live successor, with the notice shown once", async () => {
+  const backend = await startMockBackend();
+  try {
+    const notices = [];
+    const cfg = { ...cfgFor(backend.endpoint), defaultModel: undefined, stallSeconds: 300 };
+    const codexFetch = createCodexFetch({ credentials, cfg, notice: (n) => notices.push(n) });
+    const body = JSON.stringify({ model: "gpt-5.3-codex", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
+    for (let i = 0; i < 2; i += 1) {
+      const res = await codexFetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(res.status, 200);
+      await res.text();
+    }
+    assert.deepEqual(backend.responses().map((r) => r.json.model), ["gpt-5.4", "gpt-5.4"]);
+    assert.deepEqual(notices, ["model `gpt-5.3-codex` is no longer available; using gpt-5.4"]);
+  } finally {
+    await backend.close();
+  }
 });
 
 test("the plugin loader starts a refresh in the background and the fetch resolves names against it", async () => {
