@@ -108,11 +108,11 @@ test("opencode models openai lists the catalog with effort variants; the live li
   assert.deepEqual(sol.cost, { input: 0, output: 0, cache: { read: 0, write: 0 } });
   assert.equal(first["gpt-5.5"].limit.context, 272000);
 
-  // The session's run fetched the live list (mock: gpt-6-astra, gpt-5.5) into the cache file: a later start lists it.
+  // The session's run fetched the live list (mock: gpt-6-astra, gpt-5.5, gpt-5.4 without the priority tier) into the cache file: a later start lists it.
   const cacheFile = path.join(sandbox.env.XDG_CACHE_HOME, "opencode-chatgpt-wasm", "models.json");
   assert.ok(fs.existsSync(cacheFile), "the session run wrote the model cache file");
   const second = await listModels();
-  assert.deepEqual(Object.keys(second).sort(), ["gpt-5.5", "gpt-5.5-fast", "gpt-6-astra"]);
+  assert.deepEqual(Object.keys(second).sort(), ["gpt-5.4", "gpt-5.5", "gpt-5.5-fast", "gpt-6-astra"]);
   assert.deepEqual(Object.keys(second["gpt-6-astra"].variants), ["low", "medium", "high"]);
   assert.equal(second["gpt-6-astra"].limit.context, 500000);
   assert.equal(second["gpt-6-astra"].name, "GPT-6 Astra");

@@ -27,11 +27,12 @@ export function textStream(text, { id = "resp_mock", model = "gpt-5.4" } = {}) {
   ].join("");
 }
 
-/** A small live model list in the backend's shape: gpt-6-astra (not in the bundled snapshot) and gpt-5.5. */
+/** A small live model list in the backend's shape: gpt-6-astra (not in the bundled snapshot), gpt-5.5, gpt-5.4. */
 export const MOCK_MODELS = {
   models: [
     { slug: "gpt-6-astra", display_name: "GPT-6 Astra", context_window: 500000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }], visibility: "list", priority: 1, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
     { slug: "gpt-5.5", display_name: "GPT-5.5", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 2, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: ["priority"] },
+    { slug: "gpt-5.4", display_name: "GPT-5.4", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 3, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
   ],
 };
 export const MOCK_MODELS_ETAG = '"mock-models-1"';
