@@ -2,10 +2,12 @@
 // beside this file: no bundler, no fetch, works the same under Bun (OpenCode) and Node.
 // A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore() turns it into a
 // CoreError with the panic message and loads a fresh instance for the next call.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
-const WASM_URL = new URL("./wasm/opencode_chatgpt_wasm_bg.wasm", import.meta.url);
-const GLUE_URL = new URL("./wasm/opencode_chatgpt_wasm.js", import.meta.url);
+// Packaged: ./wasm/ beside this file; run from the source tree (js/): the wasm-pack output in ../pkg/.
+const DIR = ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL("opencode_chatgpt_wasm_bg.wasm", u))) ?? new URL("./wasm/", import.meta.url);
+const WASM_URL = new URL("opencode_chatgpt_wasm_bg.wasm", DIR);
+const GLUE_URL = new URL("opencode_chatgpt_wasm.js", DIR);
 
 let bytes;
 let current;

@@ -38,8 +38,9 @@ function bodyText(body) {
  *   against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
  * @param {{observe?: (headers: Headers) => void}} [deps.quota]
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
+ * @param {() => void} [deps.refreshModels]  called (not awaited) before each turn: keeps the catalog fresh
  */
-export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {} }) {
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels }) {
   const runTransform =
     transform ??
     (async (text) => {
@@ -56,6 +57,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     let cacheKey;
     let wantsJson = false;
     if (isResponses) {
+      refreshModels?.();
       const text = bodyText(body);
       if (typeof text === "string") {
         // A top-level `"stream": false` (inside strings the quotes are escaped): the caller wants JSON.

@@ -6,6 +6,7 @@ import { createCodexFetch } from "./fetch.js";
 import { createCredentials, defaultAuthPath } from "./auth.js";
 import { loginMethods } from "./login.js";
 import { createQuota } from "./quota.js";
+import { startModelsRefresh } from "./models.js";
 
 export { latestRateLimits } from "./quota.js";
 
@@ -28,9 +29,19 @@ async function server(input, options) {
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         const notice = (message) => showNotice(input?.client, message);
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice }) };
+        const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice, refreshModels }) };
       },
       methods: loginMethods(cfg),
+    },
+    // ChatGPT logins: list what the catalog says this login can use, with its effort variants.
+    provider: {
+      id: "openai",
+      async models(provider, ctx) {
+        if (ctx?.auth?.type !== "oauth") return provider?.models ?? {};
+        const { providerModels } = await import("./catalog.js"); // loaded on demand: keeps plugin load light
+        return providerModels(provider?.models ?? {}, cfg);
+      },
     },
   };
 }

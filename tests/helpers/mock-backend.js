@@ -27,6 +27,16 @@ export function textStream(text, { id = "resp_mock", model = "gpt-5.4" } = {}) {
   ].join("");
 }
 
+/** A small live model list in the backend's shape: gpt-6-astra (not in the bundled snapshot), gpt-5.5, gpt-5.4. */
+export const MOCK_MODELS = {
+  models: [
+    { slug: "gpt-6-astra", display_name: "GPT-6 Astra", context_window: 500000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }], visibility: "list", priority: 1, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
+    { slug: "gpt-5.5", display_name: "GPT-5.5", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 2, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: ["priority"] },
+    { slug: "gpt-5.4", display_name: "GPT-5.4", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 3, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
+  ],
+};
+export const MOCK_MODELS_ETAG = '"mock-models-1"';
+
 function chunks(text) {
   const words = text.split(/(?<= )/);
   return words.length ? words : [text];
@@ -51,6 +61,9 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     let out = handler ? await handler(req, record, requests) : undefined;
     if (out === undefined) {
       if (req.method === "POST" && req.url.startsWith("/backend-api/codex/responses")) out = textStream(defaultText);
+      else if (req.method === "GET" && req.url.startsWith("/backend-api/codex/models")) {
+        out = req.headers["if-none-match"] === MOCK_MODELS_ETAG ? { status: 304, headers: { etag: MOCK_MODELS_ETAG } } : { headers: { "content-type": "application/json", etag: MOCK_MODELS_ETAG }, body: JSON.stringify(MOCK_MODELS) };
+      }
       else out = { status: 404, body: JSON.stringify({ error: { message: "not found in mock" } }) };
     }
     if (typeof out === "string") out = { status: 200, headers: { "content-type": "text/event-stream" }, body: out };
@@ -67,6 +80,7 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     url: `http://127.0.0.1:${port}`,
     endpoint: `http://127.0.0.1:${port}/backend-api/codex`,
     requests,
+    models: () => requests.filter((r) => r.method === "GET" && r.url.startsWith("/backend-api/codex/models")),
     responses: () => requests.filter((r) => r.method === "POST" && r.url.startsWith("/backend-api/codex/responses")),
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };

@@ -136,8 +136,8 @@ test("on a 401 the plugin's fetch refreshes once and retries with the new token"
   const s = await setup({ expired: false });
   let first = true;
   const backend = await startMockBackend({
-    handler: () => {
-      if (!first) return undefined;
+    handler: (req) => {
+      if (!first || !req.url.includes("/responses")) return undefined; // the loader's background GET /models passes
       first = false;
       return { status: 401, body: JSON.stringify({ error: { message: "token revoked" } }) };
     },
