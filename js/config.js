@@ -6,6 +6,7 @@ export const PACKAGE_NAME = "opencode-chatgpt-wasm";
 export const PACKAGE_VERSION = readVersion();
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
 export const DEFAULT_ISSUER = "https://auth.openai.com";
+export const DEFAULT_API_BASE = "https://api.openai.com/v1";
 
 function readVersion() {
   try {
@@ -36,6 +37,9 @@ export function resolveConfig(options = {}, env = process.env) {
     clientVersion: pick("clientVersion", "OPENCODE_CODEX_CLIENT_VERSION", undefined),
     defaultModel: pick("model", "OPENCODE_CODEX_MODEL", undefined),
     callbackPort: number(pick("callbackPort", "OPENCODE_CODEX_CALLBACK_PORT", 1455), 1455),
+    callbackFallbackPort: number(pick("callbackFallbackPort", "OPENCODE_CODEX_CALLBACK_FALLBACK_PORT", 1457), 1457),
+    // API-key logins: unset keeps OpenCode's own OpenAI client (https://api.openai.com/v1).
+    apiBase: ((v) => (v ? trimSlash(v) : undefined))(pick("apiBase", "OPENCODE_OPENAI_API_BASE", undefined)),
     authTimeoutMs: number(pick("authTimeoutMs", "OPENCODE_AUTH_TIMEOUT", 5 * 60_000), 5 * 60_000),
     stallSeconds: number(pick("stallSeconds", "OPENCODE_CODEX_STALL_SECONDS", 300), 300),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),

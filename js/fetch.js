@@ -3,7 +3,8 @@
 // one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
 import { callCore } from "./core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
-import { guardStream } from "./stream.js";
+import { guardStream, collectJson } from "./stream.js";
+import { getCatalog, noticeOnce } from "./models.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -34,11 +35,17 @@ function bodyText(body) {
  * @param {{current: () => Promise<{access: string, accountId?: string}>, onUnauthorized?: () => Promise<boolean>}} deps.credentials
  * @param {ReturnType<import("./config.js").resolveConfig>} deps.cfg
  * @param {(text: string) => object} [deps.transform]  body → {body, notice?, promptCacheKey?}; default: the wasm transform
+ *   against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
  * @param {{observe?: (headers: Headers) => void}} [deps.quota]
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  */
 export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {} }) {
-  const runTransform = transform ?? ((text) => callCore((core) => core.transformRequest(text)));
+  const runTransform =
+    transform ??
+    (async (text) => {
+      const catalog = await getCatalog();
+      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
+    });
   return async function codexFetch(input, init) {
     const req = requestParts(input, init);
     const url = new URL(req.url);
@@ -47,18 +54,21 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     let body = req.body;
     let cacheKey;
+    let wantsJson = false;
     if (isResponses) {
       const text = bodyText(body);
       if (typeof text === "string") {
+        // A top-level `"stream": false` (inside strings the quotes are escaped): the caller wants JSON.
+        wantsJson = /"stream"\s*:\s*false/.test(text);
         let out;
         try {
           out = await runTransform(text);
         } catch (err) {
           return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
         }
-        body = typeof out === "string" ? out : out.body;
-        cacheKey = typeof out === "string" ? undefined : out.promptCacheKey;
-        if (out?.notice) notice(out.notice);
+        body = out.body;
+        cacheKey = out.promptCacheKey;
+        noticeOnce(out.notice, notice);
       }
     }
 
@@ -88,12 +98,21 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
+      // The login could not be renewed (auth.js): show its sentence, not a network error.
+      if (err?.name === "LoginError") return errorResponse({ status: err.status ?? 401, kind: "auth", message: err.message });
       return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
     }
-    quota?.observe?.(res.headers);
+    Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
     if (!res.ok) return errorResponse(await readError(res));
-    if (isResponses && res.body) return guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
-    return res;
+    if (!isResponses || !res.body) return res;
+    const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    if (!wantsJson) return guarded;
+    try {
+      return new Response(await collectJson(guarded), { status: 200, headers: { "content-type": "application/json" } });
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      return errorResponse({ status: 502, kind: err.kind ?? err.code ?? "other", message: err.message });
+    }
   };
 }
 

@@ -1,8 +1,13 @@
 // The OpenCode plugin: ChatGPT Plus/Pro login for provider `openai`, requests sent to the Codex
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
-import { callCore, loadCore } from "./core.js";
+import { loadCore } from "./core.js";
 import { createCodexFetch } from "./fetch.js";
+import { createCredentials, defaultAuthPath } from "./auth.js";
+import { loginMethods } from "./login.js";
+import { createQuota } from "./quota.js";
+
+export { latestRateLimits } from "./quota.js";
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -10,36 +15,32 @@ export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 async function server(input, options) {
   const cfg = resolveConfig(options ?? {});
   await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  const quota = createQuota({ client: input?.client });
 
   return {
     auth: {
       provider: "openai",
       async loader(getAuth) {
         const auth = await getAuth();
+        // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
+        if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        const credentials = {
-          async current() {
-            const current = await getAuth();
-            if (current?.type !== "oauth" || !current.access) {
-              throw new Error("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI");
-            }
-            let accountId = current.accountId;
-            if (!accountId) {
-              accountId = await callCore((core) => core.decodeJwt(current.access).accountId).catch(() => undefined);
-            }
-            return { access: current.access, accountId };
-          },
-        };
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg }) };
+        const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
+        const notice = (message) => showNotice(input?.client, message);
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice }) };
       },
-      methods: [
-        {
-          type: "api",
-          label: "Manually enter API Key",
-        },
-      ],
+      methods: loginMethods(cfg),
     },
   };
+}
+
+/** A one-line notice for the user: an OpenCode toast where the TUI runs, else stderr. */
+export function showNotice(client, message, variant = "info") {
+  const line = `${PACKAGE_NAME}: ${message}`;
+  const toast = client?.tui?.showToast?.({ body: { message: line, variant } });
+  if (toast && typeof toast.catch === "function") toast.catch(() => console.error(line));
+  else if (!toast) console.error(line);
 }
 
 export default { id: PACKAGE_NAME, server };

@@ -1,9 +1,9 @@
-//! Exports of the first core slice: PKCE, JWT claims, the request transform.
+//! Exports of the first core slice: PKCE, JWT claims (the request transform is in transform_exports).
 
 use wasm_bindgen::prelude::*;
 
 use super::{to_js, to_js_error, RandomUnavailable};
-use crate::{jwt, pkce, request};
+use crate::{jwt, pkce};
 
 #[derive(serde::Serialize)]
 struct PkceOut {
@@ -32,9 +32,4 @@ pub fn generate_state() -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: &str) -> Result<JsValue, JsValue> {
     to_js(&jwt::decode(token).map_err(|e| to_js_error(&e))?)
-}
-
-#[wasm_bindgen(js_name = transformRequest)]
-pub fn transform_request(body: &str) -> Result<String, JsValue> {
-    request::transform(body).map_err(|e| to_js_error(&e))
 }

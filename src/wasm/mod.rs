@@ -11,6 +11,8 @@ use crate::error::CoreError;
 
 pub mod core_exports;
 pub mod login_exports;
+pub mod stream_exports;
+pub mod transform_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 

@@ -18,6 +18,7 @@ function s256(verifier) {
  * @param {"ok"|"deny"|"no-entitlement"} [opts.authorize]
  * @param {number} [opts.devicePending]  number of pending polls before success
  * @param {number} [opts.refreshDelayMs]  delay before answering a refresh (widens race windows)
+ * @param {number} [opts.refreshStatus]  answer every refresh with this status (e.g. 503: a transient failure)
  */
 export async function startMockIssuer(opts = {}) {
   const o = { accountId: "acc-issuer-1", expiresIn: 3600, authorize: "ok", devicePending: 1, refreshDelayMs: 0, ...opts };
@@ -28,7 +29,10 @@ export async function startMockIssuer(opts = {}) {
     requests: [],
     seq: 0,
     devicePolls: 0,
+    latest: null, // the newest token set issued
+    secrets: new Set(), // every code, verifier and token seen or issued: must never appear in any output
   };
+  const secret = (v) => v && state.secrets.add(v);
 
   function issueTokens() {
     state.seq += 1;
@@ -37,6 +41,8 @@ export async function startMockIssuer(opts = {}) {
     const exp = Math.floor(Date.now() / 1000) + o.expiresIn;
     const access = chatgptToken({ accountId: o.accountId, expS: exp, extra: { seq: state.seq } });
     const id_token = chatgptToken({ accountId: o.accountId, expS: exp });
+    [refresh, access, id_token].forEach(secret);
+    state.latest = { access, refresh };
     return { access_token: access, refresh_token: refresh, id_token, expires_in: o.expiresIn, token_type: "Bearer" };
   }
 
@@ -68,6 +74,7 @@ export async function startMockIssuer(opts = {}) {
         redirect.searchParams.set("error_description", "missing_codex_entitlement");
       } else {
         const code = `code-${crypto.randomBytes(8).toString("hex")}`;
+        secret(code);
         state.codes.set(code, { challenge: q.get("code_challenge"), redirectUri: q.get("redirect_uri") });
         redirect.searchParams.set("code", code);
       }
@@ -78,6 +85,7 @@ export async function startMockIssuer(opts = {}) {
     if (req.method === "POST" && url.pathname === "/oauth/token") {
       const type = req.headers["content-type"] ?? "";
       const body = type.includes("json") ? JSON.parse(raw || "{}") : Object.fromEntries(new URLSearchParams(raw));
+      secret(body.code_verifier);
       if (body.client_id !== CLIENT_ID) return json(res, 400, { error: "invalid_client" });
       if (body.grant_type === "authorization_code") {
         state.counts.token += 1;
@@ -91,6 +99,7 @@ export async function startMockIssuer(opts = {}) {
       if (body.grant_type === "refresh_token") {
         state.counts.refresh += 1;
         if (o.refreshDelayMs) await new Promise((r) => setTimeout(r, o.refreshDelayMs));
+        if (o.refreshStatus) return json(res, o.refreshStatus, { error: { message: "temporarily unavailable", code: "server_error" } });
         const status = state.refreshTokens.get(body.refresh_token);
         if (status === "used") {
           state.counts.refreshReused += 1;
@@ -113,6 +122,8 @@ export async function startMockIssuer(opts = {}) {
       if (state.devicePolls <= o.devicePending) return json(res, 403, { error: "authorization_pending" });
       const verifier = crypto.randomBytes(32).toString("base64url");
       const code = `dcode-${crypto.randomBytes(6).toString("hex")}`;
+      secret(code);
+      secret(verifier);
       state.codes.set(code, { challenge: s256(verifier), redirectUri: `${issuerUrl}/deviceauth/callback` });
       return json(res, 200, { authorization_code: code, code_challenge: s256(verifier), code_verifier: verifier });
     }
@@ -124,6 +135,11 @@ export async function startMockIssuer(opts = {}) {
     url: issuerUrl,
     state,
     counts: state.counts,
+    /** The newest {access, refresh} issued. */
+    latest: () => state.latest,
+    /** Every secret seen or issued; `leaks(text)` lists those found in `text` (never print them). */
+    secrets: state.secrets,
+    leaks: (text) => [...state.secrets].filter((s) => String(text).includes(s)).length,
     /** Mints a live refresh token (for stored logins set up by a test). */
     mintLogin() {
       const t = issueTokens();
@@ -131,4 +147,32 @@ export async function startMockIssuer(opts = {}) {
     },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
+}
+
+/**
+ * Plays the user's browser: GETs `authorizeUrl` from the issuer, then follows its redirect to the
+ * loopback callback, connecting to 127.0.0.1 but sending the Host the URL names (as a browser
+ * does for http://localhost:PORT). Returns the callback's {status, body, location}.
+ */
+export async function playBrowser(authorizeUrl) {
+  const first = await httpGet(authorizeUrl);
+  if (first.status !== 302) return first;
+  return httpGet(first.location);
+}
+
+/** GET over plain http to 127.0.0.1 with the URL's own Host header (or `host`). */
+export function httpGet(target, { host } = {}) {
+  const url = new URL(target);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port: url.port || 80, path: url.pathname + url.search, method: "GET", headers: { host: host ?? url.host, connection: "close" } },
+      (res) => {
+        const parts = [];
+        res.on("data", (c) => parts.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString("utf8"), location: res.headers.location }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
 }

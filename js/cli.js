@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// The package's command: `opencode-chatgpt-wasm [install|uninstall|doctor] [options]`. Parses arguments,
+// runs the command from install.js / doctor.js and maps failures to exit codes (1: failed, 2: bad input).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { catalogModels } from "./catalog.js";
+import { checkOpencode, minOpencodeVersion, runDoctor } from "./doctor.js";
+import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install-files.js";
+import { runInstall, runUninstall } from "./install.js";
+
+const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
+
+  install     add the plugin to OpenCode's config (the default command)
+  uninstall   remove exactly what install added
+  doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
+
+Options:
+  --project           use ./opencode.json(c) in this directory instead of the global config
+  --config PATH       use this config file (default: $OPENCODE_CONFIG, else
+                      \${XDG_CONFIG_HOME:-~/.config}/opencode/opencode.jsonc or opencode.json)
+  --dry-run           print the diff that would be applied, write nothing
+  --models            also list the ChatGPT models with their reasoning-effort variants under provider.openai
+  --entry file|npm    file (default): a stable copy in \${XDG_DATA_HOME:-~/.local/share}/${PACKAGE_NAME}/<version>/;
+                      npm: "${PACKAGE_NAME}@<version>", installed by OpenCode from the registry
+  --remove-conflicts  remove other ChatGPT/Codex login plugins from the plugin list
+  --offline           doctor: skip the network checks
+  -v, --version       print the version
+  -h, --help          print this help
+`;
+
+const OPTIONS = {
+  project: { type: "boolean" },
+  config: { type: "string" },
+  "dry-run": { type: "boolean" },
+  models: { type: "boolean" },
+  entry: { type: "string" },
+  "remove-conflicts": { type: "boolean" },
+  offline: { type: "boolean" },
+  version: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+};
+
+function usageError(message) {
+  process.stderr.write(`error: ${message}\nrun ${PACKAGE_NAME} --help for the usage\n`);
+  return EXIT_BAD_INPUT;
+}
+
+async function main(argv, env) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usageError(error.message);
+  }
+  const { values, positionals } = parsed;
+  const pkgDir = path.dirname(fileURLToPath(import.meta.url));
+  const out = (line) => process.stdout.write(`${line}\n`);
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) return usageError(`unexpected argument ${positionals[1]}`);
+  const command = positionals[0] ?? "install";
+  const entryKind = values.entry ?? "file";
+  if (!["file", "npm"].includes(entryKind)) return usageError(`--entry must be file or npm, not ${entryKind}`);
+  const common = { cwd: process.cwd(), env, configPath: values.config, project: values.project ?? false, dryRun: values["dry-run"] ?? false, pkgDir, out };
+
+  try {
+    if (values.version) {
+      out(packageInfo(pkgDir).version);
+      return 0;
+    }
+    switch (command) {
+      case "install": {
+        const models = values.models ? await catalogModels() : null;
+        const code = runInstall({ ...common, models, entryKind, removeConflicts: values["remove-conflicts"] ?? false });
+        const opencode = checkOpencode({ env, cwd: common.cwd, minVersion: minOpencodeVersion(packageInfo(pkgDir).manifest) });
+        if (opencode.status !== "ok") out(`warning: ${opencode.detail}; ${opencode.fix}`);
+        return code;
+      }
+      case "uninstall": {
+        // The catalog only helps recognize model entries written without a record; a broken one must not block uninstall.
+        const catalog = await Promise.resolve()
+          .then(catalogModels)
+          .catch(() => []);
+        return runUninstall({ ...common, catalog });
+      }
+      case "doctor":
+        return await runDoctor({ ...common, offline: values.offline ?? false });
+      default:
+        return usageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof InstallError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error: unexpected failure, please report it: ${error?.stack ?? error}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), process.env);

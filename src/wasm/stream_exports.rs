@@ -1,0 +1,132 @@
+//! Exports for the response side: the SSE pass-through and collector, HTTP error classification,
+//! retry delays, rate-limit headers. Decode, call the core, encode.
+
+use wasm_bindgen::prelude::*;
+
+use super::{to_js, to_js_error};
+use crate::{errors_http, limits, responses, stream};
+
+/// (lower-case name, value) pairs from a plain JS object of header strings.
+fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
+    if !headers.is_object() {
+        return Vec::new();
+    }
+    js_sys::Object::entries(headers.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let pair: js_sys::Array = entry.dyn_into().ok()?;
+            Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
+#[wasm_bindgen(js_name = StreamRewriter)]
+pub struct StreamRewriter(stream::StreamRewriter);
+
+#[wasm_bindgen(js_class = StreamRewriter)]
+impl StreamRewriter {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> StreamRewriter {
+        StreamRewriter(stream::StreamRewriter::new())
+    }
+
+    /// The bytes to forward now (whole events); throws `sse-event-too-large`.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.0.push(chunk).map_err(|e| to_js_error(&e))
+    }
+
+    /// The remaining bytes (possibly empty); then read `completed` / `failed` / `errorMessage()`.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.0.finish()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn completed(&self) -> bool {
+        self.0.completed()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn failed(&self) -> bool {
+        self.0.failure().is_some()
+    }
+
+    /// The failure's kind (`context_length`, `usage_limit`, ...) or `null`.
+    #[wasm_bindgen(js_name = errorKind)]
+    pub fn error_kind(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.0.failure().map(|f| f.kind))
+    }
+
+    #[wasm_bindgen(js_name = errorMessage)]
+    pub fn error_message(&self) -> Option<String> {
+        self.0.failure().map(|f| f.message.clone())
+    }
+}
+
+impl Default for StreamRewriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen(js_name = SseCollector)]
+pub struct SseCollector(Option<responses::SseCollector>);
+
+#[wasm_bindgen(js_class = SseCollector)]
+impl SseCollector {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> SseCollector {
+        SseCollector(Some(responses::SseCollector::new()))
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        match self.0.as_mut() {
+            Some(c) => c.push(chunk).map_err(|e| to_js_error(&e)),
+            None => Ok(()),
+        }
+    }
+
+    /// The final Responses object as JSON text; throws `response-failed` / `response-incomplete` / ...
+    pub fn finish(&mut self) -> Result<String, JsValue> {
+        let c = self.0.take().unwrap_or_default();
+        c.finish().map_err(|e| to_js_error(&e))
+    }
+}
+
+impl Default for SseCollector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `{kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}`.
+#[wasm_bindgen(js_name = classifyHttpError)]
+pub fn classify_http_error(status: u16, headers: JsValue, body: &str, now_ms: f64, tz_offset_min: i32) -> Result<JsValue, JsValue> {
+    to_js(&errors_http::classify(status, &header_pairs(&headers), body, now_ms as i64, tz_offset_min))
+}
+
+/// Milliseconds to wait before the next attempt, or `undefined`: do not retry. `kind` is a
+/// `classifyHttpError` kind or `"transport"`.
+#[wasm_bindgen(js_name = retryDelayMs)]
+pub fn retry_delay_ms(attempt: u32, kind: JsValue, retry_after_ms: Option<f64>, rand01: f64) -> Result<Option<f64>, JsValue> {
+    let kind: errors_http::ErrorKind =
+        serde_wasm_bindgen::from_value(kind).map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
+    let ra = retry_after_ms.filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
+    Ok(errors_http::retry_delay(attempt, kind, ra, rand01).map(|ms| ms as f64))
+}
+
+/// The rate-limit snapshot in a headers object, or `null`.
+#[wasm_bindgen(js_name = parseRateLimits)]
+pub fn parse_rate_limits(headers: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&limits::parse(&header_pairs(&headers)))
+}
+
+/// A warning text when `next` crossed 80 % / 95 % since `prev` (a `parseRateLimits` result or null).
+#[wasm_bindgen(js_name = quotaWarning)]
+pub fn quota_warning(prev: JsValue, next: JsValue) -> Result<Option<String>, JsValue> {
+    let decode = |v: JsValue| {
+        serde_wasm_bindgen::from_value::<Option<limits::RateLimits>>(v)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("quotaWarning: not a rate-limit snapshot ({e})"))))
+    };
+    let prev = decode(prev)?;
+    Ok(decode(next)?.and_then(|next| limits::warning(prev.as_ref(), &next)))
+}

@@ -1,0 +1,73 @@
+//! Golden tests of the request transform: bodies the real OpenCode 1.18.33 sent
+//! (tests/fixtures/requests/captured/, by scripts/capture-requests) and hand-written realistic ones
+//! for what a short capture cannot show (tests/fixtures/requests/<name>.input.json); the expected
+//! result is in tests/fixtures/requests/<name>.output.json (`{body, model, effort, notice,
+//! promptCacheKey}`, body as a JSON object).
+//! `UPDATE_GOLDEN=1 cargo test --test request_golden` rewrites the expected files: review the diff.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use opencode_chatgpt_wasm::models::Catalog;
+use opencode_chatgpt_wasm::request::{transform, Options};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// Transforms `<input>` and compares with `<name>.output.json`.
+fn check(input: &str, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/requests");
+    let input = std::fs::read_to_string(dir.join(input)).unwrap();
+    let out = transform(&input, &Catalog::bundled(), &Options::default()).unwrap();
+
+    // Large untouched values leave byte for byte.
+    let raw: HashMap<String, Box<RawValue>> = serde_json::from_str(&input).unwrap();
+    for key in ["tools", "instructions"] {
+        if let Some(value) = raw.get(key) {
+            assert!(out.body.contains(&format!("\"{key}\":{}", value.get())), "{name}: {key} was not copied verbatim");
+        }
+    }
+
+    let mut actual = serde_json::to_value(&out).unwrap();
+    actual["body"] = serde_json::from_str(&out.body).unwrap();
+    let expected_path = dir.join(format!("{name}.output.json"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&expected_path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+    }
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
+    assert_eq!(actual, expected, "{name}");
+}
+
+#[test]
+fn captured_title_request() {
+    check("captured/opencode-1.18.33-title0.json", "opencode-1.18.33-title0");
+}
+
+#[test]
+fn captured_first_turn() {
+    check("captured/opencode-1.18.33-turn1.json", "opencode-1.18.33-turn1");
+}
+
+#[test]
+fn captured_turn_after_a_read_tool_call() {
+    check("captured/opencode-1.18.33-turn2.json", "opencode-1.18.33-turn2");
+}
+
+#[test]
+fn title_request_with_temperature_and_effort_none() {
+    check("title.input.json", "title");
+}
+
+#[test]
+fn first_turn_with_nine_tools() {
+    check("first-turn.input.json", "first-turn");
+}
+
+#[test]
+fn turn_after_tool_calls_with_encrypted_reasoning_and_ids() {
+    check("after-tool-calls.input.json", "after-tool-calls");
+}
+
+#[test]
+fn compacted_session_with_an_orphaned_output_and_an_item_reference() {
+    check("compacted-session.input.json", "compacted-session");
+}
