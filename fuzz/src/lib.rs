@@ -29,6 +29,24 @@ pub const INTERESTING: &[&str] = &[
     "3600",
     "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.c2ln",
     "<html><body>502 Bad Gateway</body></html>",
+    "response.created",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.output_text.delta",
+    "response.reasoning_summary_text.delta",
+    "response.function_call_arguments.delta",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "error",
+    "context_length_exceeded",
+    "usage_limit_reached",
+    "rate_limit_exceeded",
+    "server_is_overloaded",
+    "try again in 1.5s",
+    "input_text",
+    "output_text",
+    "\\ud800",
 ];
 
 /// Object keys the core looks up (request fields, token and device reply fields, error shapes).
@@ -75,6 +93,20 @@ pub const KEYS: &[&str] = &[
     "interval",
     "authorization_code",
     "code_verifier",
+    "item",
+    "item_id",
+    "output_index",
+    "delta",
+    "response",
+    "summary",
+    "arguments",
+    "name",
+    "effort",
+    "verbosity",
+    "detail",
+    "plan_type",
+    "resets_at",
+    "resets_in_seconds",
 ];
 
 /// Nesting beyond this becomes `null`: the targets test the core's logic, and serde_json's own
@@ -160,20 +192,170 @@ pub fn token_like(secret: &str) -> bool {
     redact_guarantees(secret) && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
 }
 
-/// The request invariants (issue 4): `out` parses as a JSON object with `store:false`,
-/// `stream:true`, `include` holding `reasoning.encrypted_content`, a non-blank `instructions`
-/// string, and none of the parameters the backend refuses.
-pub fn assert_codex_invariants(out: &str) {
+/// serde_json's grammar check without building a tree (its skipping parser has no depth limit).
+pub fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// The decoded content of a JSON string as bytes: lone surrogate escapes come out as WTF-8
+/// instead of failing, as they would for a Rust `String`.
+pub struct JsonBytes(pub Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for JsonBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = JsonBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<JsonBytes, E> {
+                Ok(JsonBytes(v.to_vec()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JsonBytes, E> {
+                Ok(JsonBytes(v.as_bytes().to_vec()))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+/// The members of a top-level JSON object in order: decoded key bytes and the raw value text.
+/// `None` if `text` is not a JSON object.
+pub fn members(text: &str) -> Option<Vec<(Vec<u8>, String)>> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<(Vec<u8>, String)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((k, v)) = map.next_entry::<JsonBytes, Box<serde_json::value::RawValue>>()? {
+                out.push((k.0, v.get().to_string()));
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let out = serde::Deserializer::deserialize_map(&mut de, V).ok()?;
+    de.end().ok()?;
+    Some(out)
+}
+
+/// The decoded bytes of a raw JSON string value, `None` for another kind of value.
+pub fn string_bytes(raw: &str) -> Option<Vec<u8>> {
+    serde_json::from_str::<JsonBytes>(raw).ok().map(|b| b.0)
+}
+
+/// The request invariants (issue 4) on a transform output: a JSON object with exactly one each
+/// of `model` (a string), `store:false`, `stream:true`, `include` (an array holding
+/// `reasoning.encrypted_content`) and a non-blank `instructions` string, and none of the
+/// parameters the backend refuses. Returns the members for further checks.
+pub fn assert_codex_invariants(out: &str) -> Vec<(Vec<u8>, String)> {
     use opencode_chatgpt_wasm::request::UNSUPPORTED_PARAMS;
-    let out: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("transform output is not json ({e}): {out}"));
-    let obj = out.as_object().expect("transform output is an object");
-    assert_eq!(obj.get("store"), Some(&Value::Bool(false)), "store");
-    assert_eq!(obj.get("stream"), Some(&Value::Bool(true)), "stream");
-    let include = obj.get("include").and_then(Value::as_array).expect("include is an array");
-    assert!(include.iter().any(|v| v == "reasoning.encrypted_content"), "include: {include:?}");
-    let instructions = obj.get("instructions").and_then(Value::as_str).expect("instructions is a string");
-    assert!(!instructions.trim().is_empty(), "instructions are blank");
+    assert!(is_json(out), "transform output is not json: {out}");
+    let members = members(out).unwrap_or_else(|| panic!("transform output is not an object: {out}"));
+    let only = |key: &str| {
+        let found: Vec<&String> = members.iter().filter(|(k, _)| k == key.as_bytes()).map(|(_, v)| v).collect();
+        assert_eq!(found.len(), 1, "{key} appears {} times in {out}", found.len());
+        found[0].clone()
+    };
+    assert_eq!(only("store"), "false");
+    assert_eq!(only("stream"), "true");
+    assert!(string_bytes(&only("model")).is_some(), "model is not a string");
+    let include: Vec<Box<serde_json::value::RawValue>> =
+        serde_json::from_str(&only("include")).unwrap_or_else(|e| panic!("include is not an array ({e}): {out}"));
+    assert!(
+        include.iter().any(|v| string_bytes(v.get()).as_deref() == Some(b"reasoning.encrypted_content".as_slice())),
+        "include lacks reasoning.encrypted_content: {out}"
+    );
+    let instructions = string_bytes(&only("instructions")).expect("instructions is a string");
+    assert!(!String::from_utf8_lossy(&instructions).trim().is_empty(), "instructions are blank");
     for key in UNSUPPORTED_PARAMS {
-        assert!(!obj.contains_key(*key), "{key} was kept");
+        assert!(!members.iter().any(|(k, _)| k == key.as_bytes()), "{key} was kept");
+    }
+    members
+}
+
+/// Splits `data` into chunks of the sizes in `cuts` (0 allowed), the rest as the last chunk.
+pub fn chunks<'a>(data: &'a [u8], cuts: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    for &c in cuts {
+        let (head, tail) = rest.split_at(usize::from(c % 19).min(rest.len()));
+        out.push(head);
+        rest = tail;
+    }
+    out.push(rest);
+    out
+}
+
+/// An SSE body: raw bytes, or events built from Codex event types and JSON payloads (so the
+/// fuzzer reaches completion, failure and delta handling without guessing the wire format).
+#[derive(Arbitrary, Debug)]
+pub enum Stream {
+    Raw(Vec<u8>),
+    Events(Vec<StreamEvent>),
+}
+
+#[derive(Arbitrary, Debug)]
+pub struct StreamEvent {
+    /// Index into the event types of [`INTERESTING`] (and others).
+    kind: u8,
+    /// Also send an `event:` line.
+    named: bool,
+    fields: Vec<(Key, Json)>,
+    /// Line ending: LF, CRLF or CR.
+    newline: u8,
+    /// A comment / keep-alive line before the event.
+    comment: bool,
+}
+
+const EVENT_TYPES: &[&str] = &[
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.output_text.delta",
+    "response.reasoning_summary_text.delta",
+    "response.function_call_arguments.delta",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "error",
+    "codex.rate_limits",
+];
+
+/// The bytes of `stream`.
+pub fn sse_stream(stream: &Stream) -> Vec<u8> {
+    match stream {
+        Stream::Raw(bytes) => bytes.clone(),
+        Stream::Events(events) => {
+            let mut out = Vec::new();
+            for e in events {
+                let nl: &[u8] = match e.newline % 3 {
+                    0 => b"\n",
+                    1 => b"\r\n",
+                    _ => b"\r",
+                };
+                let kind = pick(EVENT_TYPES, e.kind);
+                let mut fields: Vec<(String, Value)> = e.fields.iter().map(|(k, v)| (k.name(), v.to_value())).collect();
+                fields.insert(0, ("type".into(), Value::String(kind.into())));
+                if e.comment {
+                    out.extend_from_slice(b": keep-alive");
+                    out.extend_from_slice(nl);
+                }
+                if e.named {
+                    out.extend_from_slice(format!("event: {kind}").as_bytes());
+                    out.extend_from_slice(nl);
+                }
+                out.extend_from_slice(b"data: ");
+                out.extend_from_slice(object(fields).to_string().as_bytes());
+                out.extend_from_slice(nl);
+                out.extend_from_slice(nl);
+            }
+            out
+        }
     }
 }
