@@ -12,7 +12,12 @@ use opencode_chatgpt_wasm::callback_page::{render, PageKind};
 use opencode_chatgpt_wasm::device::{self, DeviceError, Poll};
 use opencode_chatgpt_wasm::jwt::{self, Claims, JwtError};
 use opencode_chatgpt_wasm::oauth::{self, Callback, OAuthError};
+use opencode_chatgpt_wasm::errors_http::{classify, ErrorKind};
+use opencode_chatgpt_wasm::models::{Catalog, CatalogError};
 use opencode_chatgpt_wasm::redact::redact;
+use opencode_chatgpt_wasm::responses::{CollectError, SseCollector};
+use opencode_chatgpt_wasm::sse::{SseError, SseParser, MAX_EVENT_BYTES};
+use opencode_chatgpt_wasm::stream::StreamRewriter;
 use opencode_chatgpt_wasm::request::{self, RequestError};
 use opencode_chatgpt_wasm::token::{self, Login, MAX_SAFE_MS};
 use opencode_chatgpt_wasm::token_response::{parse_token_response, TokenError};
@@ -66,8 +71,13 @@ fn deep(open: &str, n: usize) -> String {
     open.repeat(n)
 }
 
+/// The transform as the plugin calls it: the bundled catalog, no default model.
+fn transform(body: &str) -> Result<String, RequestError> {
+    request::transform(body, &Catalog::bundled(), &request::Options::default()).map(|t| t.body)
+}
+
 fn transformed(body: &str) -> Result<Value, String> {
-    let out = request::transform(body).map_err(|e| format!("refused: {e}"))?;
+    let out = transform(body).map_err(|e| format!("refused: {e}"))?;
     serde_json::from_str(&out).map_err(|e| format!("output is not json: {e}"))
 }
 
@@ -92,35 +102,44 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
         ("control character in a string", "{\"instructions\":\"a\u{1}b\"}"),
         ("bad escape", r#"{"instructions":"\x41"}"#),
     ] {
-        add(&format!("request: {name}"), Box::new(move || err(request::transform(body), "request-not-json", "not valid json")));
+        add(&format!("request: {name}"), Box::new(move || err(transform(body), "request-not-json", "not valid json")));
     }
     for (name, body) in [("array", "[]"), ("number", "42"), ("string", "\"hi\""), ("null", "null"), ("bool", "true")] {
         add(
             &format!("request: non-object body ({name})"),
-            Box::new(move || err(request::transform(body), "request-not-object", "not a json object")),
+            Box::new(move || err(transform(body), "request-not-object", "not a json object")),
         );
     }
     add(
         "request: 100k '[' (no stack overflow)",
-        Box::new(|| err(request::transform(&deep("[", 100_000)), "request-not-json", "not valid json")),
+        Box::new(|| err(transform(&deep("[", 100_000)), "request-not-json", "not valid json")),
     );
     add(
         "request: 100k '{\"a\":' (no stack overflow)",
-        Box::new(|| err(request::transform(&deep(r#"{"a":"#, 100_000)), "request-not-json", "not valid json")),
+        Box::new(|| err(transform(&deep(r#"{"a":"#, 100_000)), "request-not-json", "not valid json")),
     );
     add(
-        "request: balanced 50k-deep input array",
+        "request: balanced 50k-deep nesting passes through whole (the scanner does not recurse)",
         Box::new(|| {
-            let body = format!(r#"{{"input":{}{}}}"#, deep("[", 50_000), deep("]", 50_000));
-            err(request::transform(&body), "request-not-json", "not valid json")
+            let deep_value = format!("{}{}", deep("[", 50_000), deep("]", 50_000));
+            let out = transform(&format!(r#"{{"instructions":"i","x":{deep_value}}}"#)).map_err(|e| e.to_string())?;
+            check(out.contains(&format!(r#""x":{deep_value}"#)), || "deep value changed".into())
+        }),
+    );
+    add(
+        "request: lone surrogate escapes (JSON.stringify of a cut emoji) pass through",
+        Box::new(|| {
+            let body = r#"{"instructions":"a\ud800b","input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"x\udc00"}]}]}"#;
+            let out = transform(body).map_err(|e| e.to_string())?;
+            check(out.contains(r#""a\ud800b""#) && out.contains(r#""x\udc00""#), || out.chars().take(300).collect())
         }),
     );
     add(
         "request: the error names where the json breaks",
         Box::new(|| {
             check(
-                request::transform("{\n  \"model\": \"gpt-5.4\",\n  oops\n}")
-                    == Err(RequestError::NotJson { line: 3, column: 3 }),
+                transform("{\n  \"model\": \"gpt-5.4\",\n  oops\n}")
+                    == Err(RequestError::NotJson { line: 3, column: 3, expected: "a string" }),
                 || "wrong position".into(),
             )
         }),
@@ -174,8 +193,11 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
         }),
     );
     add(
-        "request: a number overflowing f64 is a typed error",
-        Box::new(|| err(request::transform(r#"{"x":1e400}"#), "request-not-json", "not valid json")),
+        "request: a number beyond f64 passes through verbatim (valid JSON grammar)",
+        Box::new(|| {
+            let out = transform(r#"{"instructions":"i","x":1e400,"y":-0.0e-999}"#).map_err(|e| e.to_string())?;
+            check(out.contains(r#""x":1e400"#) && out.contains(r#""y":-0.0e-999"#), || out.clone())
+        }),
     );
 
     // ---- tokens: what the store or the server hands us -------------------------------------
@@ -467,6 +489,120 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
         );
     }
 
+    // ---- the backend's stream and error replies ------------------------------------------------
+    add(
+        "stream: invalid UTF-8 inside events is replaced, the stream goes on",
+        Box::new(|| {
+            let mut p = SseParser::new();
+            let events = p.feed(b"data: caf\xc3\n\ndata: \xff\xfe ok\n\n").map_err(|e| e.to_string())?;
+            let data: Vec<&str> = events.iter().map(|e| e.data.as_str()).collect();
+            check(data == ["caf\u{fffd}", "\u{fffd}\u{fffd} ok"], || format!("{data:?}"))
+        }),
+    );
+    add(
+        "stream: a UTF-8 character split across chunks is whole",
+        Box::new(|| {
+            let mut p = SseParser::new();
+            let mut events = p.feed(b"data: \xe2\x82").map_err(|e| e.to_string())?;
+            events.extend(p.feed(b"\xac\n\n").map_err(|e| e.to_string())?);
+            check(events.first().map(|e| e.data.as_str()) == Some("\u{20ac}"), || format!("{events:?}"))
+        }),
+    );
+    add(
+        "stream: an event that never ends is stopped at the cap with a typed error",
+        Box::new(|| {
+            let mut p = SseParser::new();
+            let chunk = vec![b'x'; 1 << 20];
+            p.feed(b"data: ").map_err(|e| e.to_string())?;
+            for _ in 0..(MAX_EVENT_BYTES >> 20) {
+                if let Err(e) = p.feed(&chunk) {
+                    return err::<(), SseError>(Err(e), "sse-event-too-large", "16 MB");
+                }
+            }
+            err(p.feed(&chunk), "sse-event-too-large", "16 MB")
+        }),
+    );
+    add(
+        "stream: an HTML page instead of a stream ends early, passed through, no events",
+        Box::new(|| {
+            let mut r = StreamRewriter::new();
+            let page = b"<html><body>502 Bad Gateway</body></html>";
+            let mut out = r.push(page).map_err(|e| e.to_string())?;
+            out.extend(r.finish());
+            check(out == page && r.ended_early() && r.failure().is_none(), || "not ended early".into())
+        }),
+    );
+    add(
+        "stream: a stream cut before response.completed is an incomplete response for stream:false",
+        Box::new(|| {
+            let mut c = SseCollector::new();
+            c.push(b"event: response.created\ndata: {\"type\":\"response.created\"}\n\ndata: {\"type\":\"response.output_text.delta\",\"de")
+                .map_err(|e| e.to_string())?;
+            err(c.finish(), "response-incomplete", "ended before the response completed")
+        }),
+    );
+    add(
+        "stream: a response.failed with garbage data still becomes a readable failure",
+        Box::new(|| {
+            let mut c = SseCollector::new();
+            c.push(b"event: response.failed\ndata: {not json\n\n").map_err(|e| e.to_string())?;
+            match c.finish() {
+                Err(CollectError::Failed(f)) => check(f.message.contains("ChatGPT backend reported an error"), || f.message),
+                other => Err(format!("{other:?}")),
+            }
+        }),
+    );
+    add(
+        "http: an HTML 502 page is summarized without markup",
+        Box::new(move || {
+            let e = classify(502, &[], &format!("{html}<script>x()</script>"), NOW, 0);
+            check(
+                e.kind == ErrorKind::Server && e.retryable && !e.message.contains('<') && e.message.contains("502"),
+                || e.message.clone(),
+            )
+        }),
+    );
+    add(
+        "http: a broken json error body still gives a readable message",
+        Box::new(|| {
+            let e = classify(400, &[], r#"{"error":{"message":"bad"#, NOW, 0);
+            check(e.kind == ErrorKind::BadRequest && !e.retryable && e.message.contains("400"), || e.message.clone())
+        }),
+    );
+    add(
+        "http: a huge error body is cut short",
+        Box::new(|| {
+            let e = classify(500, &[], &"y".repeat(1 << 20), NOW, 0);
+            check(e.message.len() < 1000, || format!("{} bytes", e.message.len()))
+        }),
+    );
+    add(
+        "http: nonsense retry headers and a reset far away are handled",
+        Box::new(|| {
+            let headers = [("retry-after".to_string(), "NaN".to_string()), ("retry-after-ms".to_string(), "-5".to_string())];
+            let body = r#"{"error":{"type":"usage_limit_reached","resets_at":1e300,"plan_type":"plus"}}"#;
+            let e = classify(429, &headers, body, i64::MIN, i32::MAX);
+            check(e.kind == ErrorKind::UsageLimit && e.retry_after_ms.is_none() && e.message.contains("plus"), || {
+                format!("{e:?}")
+            })
+        }),
+    );
+    for (name, doc, code) in [
+        ("an HTML page", "<html>oops</html>", "catalog-not-json"),
+        ("no models array", r#"{"data":[]}"#, "catalog-no-models"),
+        ("models without slugs", r#"{"models":[{"display_name":"x"},7,null]}"#, "catalog-empty"),
+    ] {
+        add(
+            &format!("models: {name} leaves the catalog as it was"),
+            Box::new(move || {
+                let mut c = Catalog::bundled();
+                let r = c.merge_remote(doc);
+                err::<(), CatalogError>(r, code, "keeping the previous catalog")?;
+                check(c == Catalog::bundled(), || "catalog changed".into())
+            }),
+        );
+    }
+
     // ---- text we show or log ------------------------------------------------------------------
     add(
         "page: a message with markup cannot open a tag",
@@ -529,7 +665,7 @@ fn bad_input_list() {
         }
         match result {
             Ok(Ok(())) => {}
-            Ok(Err(why)) => failures.push(format!("{name}: {why}")),
+            Ok(Err(why)) => failures.push(format!("{name}: {}", why.chars().take(400).collect::<String>())),
             Err(_) => failures.push(format!("{name}: PANICKED")),
         }
     }
