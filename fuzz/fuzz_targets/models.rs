@@ -5,9 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::models::Catalog;
 use opencode_chatgpt_wasm::request::{transform, Options};
-use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, object, pick, Json};
+use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, object, pick, Json};
 use serde_json::Value;
 
 const FIELDS: &[&str] = &[
@@ -92,7 +91,7 @@ fn doc_text(doc: &Doc) -> String {
 }
 
 fuzz_target!(|input: Input| {
-    let mut catalog = Catalog::bundled();
+    let mut catalog = CATALOG.clone();
     for doc in &input.docs {
         let before = catalog.clone();
         match catalog.merge_remote(&doc_text(doc)) {

@@ -4,16 +4,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::models::Catalog;
 use opencode_chatgpt_wasm::request::{transform, Options, RequestError};
-use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, is_json, members};
+use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, is_json, members};
 
 fuzz_target!(|data: &[u8]| {
     // JS hands the core strings, so invalid UTF-8 arrives replaced, as here.
     let body = String::from_utf8_lossy(data);
     let json = is_json(&body);
     let object = json.then(|| members(&body)).flatten();
-    match transform(&body, &Catalog::bundled(), &Options::default()) {
+    match transform(&body, &CATALOG, &Options::default()) {
         Ok(out) => {
             assert!(object.is_some(), "accepted a body that is not a json object");
             assert_codex_invariants(&out.body);

@@ -6,9 +6,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::models::Catalog;
 use opencode_chatgpt_wasm::request::{transform, Options};
-use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, object, pick, Json, Key};
+use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, object, pick, Json, Key};
 use serde_json::Value;
 
 #[derive(Arbitrary, Debug)]
@@ -77,7 +76,7 @@ fuzz_target!(|req: Request| {
     let input_ok = matches!(body.get("input"), None | Some(Value::Array(_) | Value::String(_) | Value::Null));
 
     let default_model = req.default_model.map(|m| pick(MODELS, m));
-    let out = match transform(&input, &Catalog::bundled(), &Options { default_model }) {
+    let out = match transform(&input, &CATALOG, &Options { default_model }) {
         Ok(out) => out,
         Err(e) => {
             assert!(!input_ok, "refused a request object ({e}): {input}");
@@ -90,7 +89,7 @@ fuzz_target!(|req: Request| {
         assert_eq!(raw("instructions"), Some(Value::String(i.clone()).to_string()), "instructions changed");
     }
     assert_eq!(raw("model").map(|m| serde_json::from_str::<String>(&m).ok()), Some(Some(out.model.clone())));
-    assert!(Catalog::bundled().get(&out.model).is_some(), "model {} is not live", out.model);
+    assert!(CATALOG.get(&out.model).is_some(), "model {} is not live", out.model);
     for (k, v) in body.as_object().into_iter().flatten().filter(|(k, _)| k.starts_with("x-")) {
         assert_eq!(raw(k), Some(v.to_string()), "custom field {k} changed");
     }

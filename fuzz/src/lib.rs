@@ -2,8 +2,14 @@
 //! core reads (request bodies, token and device replies), and the secret-survival check. Only the
 //! fuzz targets use this crate; it never ships.
 
+use std::sync::LazyLock;
+
 use arbitrary::Arbitrary;
+use opencode_chatgpt_wasm::models::Catalog;
 use serde_json::{Map, Number, Value};
+
+/// The bundled catalog, parsed once per process (parsing it per input would dominate the run).
+pub static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::bundled);
 
 /// Strings the core branches on, so the fuzzer reaches those branches without guessing them.
 pub const INTERESTING: &[&str] = &[
