@@ -3,6 +3,7 @@
 // A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore() turns it into a
 // CoreError with the panic message and loads a fresh instance for the next call.
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 // Packaged: ./wasm/ beside this file; run from the source tree (js/): the wasm-pack output in ../pkg/.
 const DIR = ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL("opencode_chatgpt_wasm_bg.wasm", u))) ?? new URL("./wasm/", import.meta.url);
@@ -22,10 +23,17 @@ export class CoreError extends Error {
   }
 }
 
+// A fresh glue module (its own `wasm` and memory: its initSync() keeps the first instance) needs a
+// specifier never imported before. Node keys modules by URL, query included; Bun ignores the query
+// of a file: URL but keys a path's (tests/js/panic.test.js checks both).
+function glueSpecifier(n) {
+  if (n === 0) return GLUE_URL.href;
+  return typeof Bun === "undefined" ? `${GLUE_URL.href}?instance=${n}` : `${fileURLToPath(GLUE_URL)}?instance=${n}`;
+}
+
 async function instantiate() {
   bytes ??= readFileSync(WASM_URL);
-  // A query string gives a fresh module instance of the glue (its own wasm memory).
-  const glue = await import(generation === 0 ? GLUE_URL.href : `${GLUE_URL.href}?instance=${generation}`);
+  const glue = await import(glueSpecifier(generation));
   generation += 1;
   glue.initSync({ module: bytes });
   return glue;

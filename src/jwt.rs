@@ -52,6 +52,8 @@ impl CoreError for JwtError {
     }
 }
 
+/// The top-level claims read. The two namespaced claims stay loose `Value`s: a mistyped one (a
+/// string where an object belongs) must not cost the others, e.g. the account id.
 #[derive(Deserialize)]
 struct RawClaims {
     #[serde(default)]
@@ -59,33 +61,19 @@ struct RawClaims {
     #[serde(default)]
     exp: Option<serde_json::Value>,
     #[serde(rename = "https://api.openai.com/auth", default)]
-    auth: Option<AuthClaims>,
+    auth: Option<serde_json::Value>,
     #[serde(rename = "https://api.openai.com/profile", default)]
-    profile: Option<ProfileClaims>,
+    profile: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize, Default)]
-struct AuthClaims {
-    #[serde(default)]
-    chatgpt_account_id: Option<serde_json::Value>,
-    #[serde(default)]
-    chatgpt_plan_type: Option<serde_json::Value>,
-    #[serde(default)]
-    chatgpt_user_id: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize, Default)]
-struct ProfileClaims {
-    #[serde(default)]
-    email: Option<serde_json::Value>,
+/// `claim`.`key` when `claim` is an object.
+fn nested<'a>(claim: Option<&'a serde_json::Value>, key: &str) -> Option<&'a serde_json::Value> {
+    claim.and_then(|c| c.get(key))
 }
 
 /// Only non-empty strings count; claims of another type are treated as absent.
-fn string(v: Option<serde_json::Value>) -> Option<String> {
-    match v {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    }
+fn string(v: Option<&serde_json::Value>) -> Option<String> {
+    v.and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).map(String::from)
 }
 
 /// Decodes the payload of `token` into [`Claims`].
@@ -103,16 +91,16 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
         return Err(JwtError::BadJson);
     }
     let raw = RawClaims::deserialize(value).map_err(|_| JwtError::BadJson)?;
-    let auth = raw.auth.unwrap_or_default();
+    let auth = raw.auth.as_ref();
     let exp = match raw.exp {
         Some(serde_json::Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
         _ => None,
     };
     Ok(Claims {
-        account_id: string(auth.chatgpt_account_id),
-        plan_type: string(auth.chatgpt_plan_type),
-        user_id: string(auth.chatgpt_user_id),
-        email: string(raw.email).or_else(|| string(raw.profile.and_then(|p| p.email))),
+        account_id: string(nested(auth, "chatgpt_account_id")),
+        plan_type: string(nested(auth, "chatgpt_plan_type")),
+        user_id: string(nested(auth, "chatgpt_user_id")),
+        email: string(raw.email.as_ref()).or_else(|| string(nested(raw.profile.as_ref(), "email"))),
         expires_at_s: exp,
     })
 }
@@ -147,6 +135,18 @@ mod tests {
     fn missing_or_mistyped_claims_are_absent_not_errors() {
         let t = make_test_token(r#"{"exp":"soon","https://api.openai.com/auth":{"chatgpt_account_id":42}}"#);
         assert_eq!(decode(&t).unwrap(), Claims::default());
+    }
+
+    #[test]
+    fn a_mistyped_namespace_claim_does_not_cost_the_others() {
+        // Found by fuzz/fuzz_targets/jwt_decode.rs: `"…/profile": false` made the whole token
+        // undecodable, losing the account id the requests are routed with.
+        let t = make_test_token(
+            r#"{"https://api.openai.com/profile":false,"https://api.openai.com/auth":{"chatgpt_account_id":"acc-1"}}"#,
+        );
+        assert_eq!(decode(&t), Ok(Claims { account_id: Some("acc-1".into()), ..Claims::default() }));
+        let t = make_test_token(r#"{"email":"a@b.c","https://api.openai.com/auth":"acc-2"}"#);
+        assert_eq!(decode(&t), Ok(Claims { email: Some("a@b.c".into()), ..Claims::default() }));
     }
 
     #[test]

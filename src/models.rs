@@ -101,7 +101,10 @@ impl ModelInfo {
         if self.efforts.contains(requested) {
             return Some(requested.clone());
         }
-        let fallback = || self.default_effort.clone().or_else(|| self.efforts.first().cloned());
+        // The default counts only if the model offers it (a live entry may list other levels).
+        let fallback = || {
+            self.default_effort.clone().filter(|d| self.efforts.contains(d)).or_else(|| self.efforts.first().cloned())
+        };
         let Some(want) = requested.rank() else { return fallback() };
         self.efforts
             .iter()
@@ -423,6 +426,20 @@ mod tests {
         assert_eq!(gap.clamp_effort(&Effort::Medium), Some(Effort::High), "a tie goes up");
         let none = ModelInfo { efforts: vec![], default_effort: None, ..m54.clone() };
         assert_eq!(none.clamp_effort(&Effort::High), None);
+    }
+
+    #[test]
+    fn the_default_effort_counts_only_if_the_model_offers_it() {
+        // Found by fuzz/fuzz_targets/models.rs: a live entry with `supported_reasoning_levels: []`
+        // kept the bundled default (medium), and the transform sent an effort the model has not.
+        let mut c = Catalog::bundled();
+        c.merge_remote(r#"{"models":[{"slug":"gpt-5.4","supported_reasoning_levels":[]}]}"#).unwrap();
+        let m = c.get("gpt-5.4").unwrap();
+        assert_eq!((m.efforts.len(), m.default_effort.clone()), (0, Some(Effort::Medium)));
+        assert_eq!(m.clamp_effort(&Effort::Medium), None);
+        assert_eq!(m.clamp_effort(&Effort::Other("turbo".into())), None);
+        let lows = ModelInfo { efforts: vec![Effort::Low], default_effort: Some(Effort::XHigh), ..m.clone() };
+        assert_eq!(lows.clamp_effort(&Effort::Other("turbo".into())), Some(Effort::Low));
     }
 
     #[test]

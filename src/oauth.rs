@@ -376,6 +376,10 @@ pub fn parse_pasted(input: &str, expected_state: &str) -> Result<Pasted, OAuthEr
         }
         None => {
             let (code, state) = input.split_once('#').unwrap_or((input, ""));
+            // A bare code is what the issuer puts in a URL; a sentence or an HTML page is not one.
+            if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/=%".contains(&b)) {
+                return Err(OAuthError::Unrecognized);
+            }
             (code.to_string(), Some(state.to_string()).filter(|s| !s.is_empty()))
         }
     };
@@ -574,6 +578,11 @@ mod tests {
         );
         assert_eq!(parse_pasted("", STATE), Err(OAuthError::Unrecognized));
         assert_eq!(parse_pasted("two words", STATE), Err(OAuthError::Unrecognized));
+        // Found by tests/bad_input.rs: an error page pasted by mistake was taken for a bare code
+        // (its outer `<`/`>` are trimmed as quotes, and it has no spaces), then sent to the issuer.
+        assert_eq!(parse_pasted("<html><body>error</body></html>", STATE), Err(OAuthError::Unrecognized));
+        assert_eq!(parse_pasted("{\"code\":1}", STATE), Err(OAuthError::Unrecognized));
+        assert_eq!(parse_pasted("ac_1.x-y~z+/%2F", STATE), pasted("ac_1.x-y~z+/%2F", None));
         assert_eq!(parse_pasted("error=access_denied", STATE).unwrap_err().code(), "access-denied");
     }
 

@@ -124,7 +124,7 @@ fn key_matches<'a>(text: &'a str, key: &'a str) -> impl Iterator<Item = usize> +
     let bytes = text.as_bytes();
     let key = key.as_bytes();
     (0..bytes.len().saturating_sub(key.len().saturating_sub(1))).filter(move |&i| {
-        bytes.get(i..i + key.len()).is_some_and(|w| w.eq_ignore_ascii_case(key)) && starts_key(bytes, i)
+        starts_key(bytes, i) && bytes.get(i..i + key.len()).is_some_and(|w| w.eq_ignore_ascii_case(key))
     })
 }
 

@@ -283,6 +283,7 @@ fn scan_body(body: &str) -> Result<Scanned<'_>, RequestError> {
     let mut scanned = Scanned { members: Vec::new(), values: Default::default(), input: None, tools_nonempty: false, text: body };
     sc.begin_object().map_err(syntax)?;
     let mut first = true;
+    let mut bad_input = false;
     while let Some(key) = sc.next_key(&mut first).map_err(syntax)? {
         let name = decode(body, key).ok_or(RequestError::Internal)?;
         if UNSUPPORTED_PARAMS.contains(&name.as_ref()) {
@@ -306,7 +307,9 @@ fn scan_body(body: &str) -> Result<Scanned<'_>, RequestError> {
                 Some(b'n') => sc.value().map_err(syntax).map(|_| None)?,
                 _ => {
                     sc.value().map_err(syntax)?;
-                    return Err(RequestError::BadInput);
+                    // Reported once the whole body is known to be JSON: broken JSON is "not json".
+                    bad_input = true;
+                    None
                 }
             };
         } else if let Some(v) = scanned.values.get_mut(slot as usize) {
@@ -314,6 +317,9 @@ fn scan_body(body: &str) -> Result<Scanned<'_>, RequestError> {
         }
     }
     sc.finish().map_err(syntax)?;
+    if bad_input {
+        return Err(RequestError::BadInput);
+    }
     Ok(scanned)
 }
 

@@ -81,7 +81,8 @@ impl SseParser {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<Event>, SseError> {
         let mut out = Vec::new();
         let mut rest = chunk;
-        if self.after_cr {
+        // An empty chunk says nothing about the byte after a CR: keep waiting for it.
+        if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
             if let Some((b'\n', tail)) = rest.split_first() {
                 rest = tail;
@@ -289,6 +290,20 @@ mod tests {
         assert_eq!(p.last_boundary(), 18);
         p.feed(b"\n").unwrap();
         assert_eq!(p.last_boundary(), 19);
+    }
+
+    #[test]
+    fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
+        // Found by fuzz/fuzz_targets/sse_parser.rs: the empty chunk cleared the pending CR, so
+        // the LF after it counted as a blank line and split one event in two.
+        let whole = parse_chunks(&[b"data: a\r\ndata: b\n\n"]);
+        assert_eq!(whole, vec![ev("message", "a\nb", None)]);
+        assert_eq!(parse_chunks(&[b"data: a\r", b"", b"\ndata: b\n\n"]), whole);
+        let mut p = SseParser::new();
+        for chunk in [&b"data: a\r"[..], b"", b"", b"\n"] {
+            assert_eq!(p.feed(chunk).unwrap(), vec![]);
+        }
+        assert_eq!(p.last_boundary(), 0, "no blank line yet");
     }
 
     // proptest is a native-only dev-dependency.

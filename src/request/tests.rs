@@ -92,6 +92,10 @@ fn bad_bodies_are_typed_errors() {
     assert_eq!(err("\"str\""), RequestError::NotObject);
     assert_eq!(err("").code(), "request-not-json");
     assert_eq!(err("{\"input\": 5}"), RequestError::BadInput);
+    // Found by fuzz/fuzz_targets/request_bytes.rs: broken JSON after a mistyped `input` was
+    // reported as a bad `input` instead of as not json.
+    assert_eq!(err("{\"input\": {}, {").code(), "request-not-json");
+    assert_eq!(err("{\"input\": {}, \"a\": 1}"), RequestError::BadInput);
     assert_eq!(err("{\"input\": {\"a\":1}}").code(), "request-bad-input");
     assert_eq!(err("{\"input\": [{\"type\":\"message\",}]}").code(), "request-not-json");
     assert_eq!(

@@ -31,6 +31,16 @@ pub fn last_panic() -> String {
     LAST_PANIC.lock().map(|s| s.clone()).unwrap_or_default()
 }
 
+/// Test-only, but compiled in so the test exercises the module that ships: panics on purpose.
+/// `tests/js/panic.test.js` calls it through `callCore()` to prove that a panic (a wasm trap)
+/// becomes a `core-panic` error with this message and that the next call gets a fresh instance.
+/// Nothing in the plugin calls it.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __panicForTest)]
+pub fn panic_for_test() {
+    panic!("deliberate panic for tests/js/panic.test.js");
+}
+
 /// The one conversion from a core error to a JS error: `Error(message)` with `.code`.
 pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
     let e = js_sys::Error::new(&err.to_string());

@@ -1,0 +1,47 @@
+// A panic in the Rust core (a wasm trap) must never take OpenCode down: callCore() turns it into a
+// CoreError with code "core-panic" and the panic message, and the next call runs on a fresh
+// instance. Runs against the built package (dist/) under Node (`node --test`) and Bun (`bun test`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { callCore, CoreError } from "../../dist/core.js";
+
+const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"; // RFC 7636 appendix B
+
+async function panicOnce() {
+  const err = await callCore((core) => core.__panicForTest()).then(
+    () => assert.fail("__panicForTest returned"),
+    (e) => e,
+  );
+  assert.ok(err instanceof CoreError, `expected a CoreError, got ${err?.constructor?.name}: ${err}`);
+  assert.equal(err.code, "core-panic");
+  assert.match(err.message, /deliberate panic for tests\/js\/panic\.test\.js/);
+  assert.match(err.message, /internal error in the plugin core/);
+}
+
+test("a panic becomes a core-panic CoreError with the panic message", async () => {
+  assert.equal(await callCore((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
+  await panicOnce();
+});
+
+test("the call after a panic runs on a fresh, working instance", async () => {
+  const before = await callCore((core) => core);
+  await panicOnce();
+  const after = await callCore((core) => core);
+  // A distinct glue module (its own wasm instance and memory), in Node and in Bun alike.
+  assert.notEqual(after, before);
+  assert.equal(await callCore((core) => core), after, "instantiated once, then reused");
+  assert.equal(await callCore((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
+  // Typed core errors still keep their own code on the new instance.
+  const err = await callCore((core) => core.transformRequest("{")).then(() => assert.fail("accepted {"), (e) => e);
+  assert.ok(err instanceof CoreError);
+  assert.equal(err.code, "request-not-json");
+});
+
+test("repeated panics never leave the core unusable", async () => {
+  for (let i = 0; i < 5; i++) {
+    await panicOnce();
+    assert.equal(await callCore((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
+  }
+  assert.match(await callCore((core) => core.generateState()), /^[A-Za-z0-9_-]{20,}$/);
+});
