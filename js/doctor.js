@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { findNodeAtLocation } from "jsonc-parser";
 import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./install-files.js";
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
+import { defaultQuotaPath, readQuotaFile } from "./quota.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
@@ -240,6 +241,40 @@ function entryCheck(o) {
   }
 }
 
+/** The model list the plugin resolves against: the live list it last fetched (cache file), else the bundled one. */
+async function checkModels(env) {
+  try {
+    const { resolveConfig } = await import("./config.js");
+    const { getCatalogWithCache, defaultModelsCachePath } = await import("./models.js");
+    const cachePath = defaultModelsCachePath(env);
+    const catalog = await getCatalogWithCache(resolveConfig({}, env), cachePath);
+    const slugs = catalog.models().map((m) => `${m.slug} (${m.efforts.join("/")})`);
+    const source = fs.existsSync(cachePath) ? `live list cached in ${cachePath}` : "bundled snapshot; the plugin fetches the live list on the first turn";
+    return { status: "ok", detail: `models (${source}): ${slugs.join(", ")}` };
+  } catch (err) {
+    return { status: "fail", detail: `model catalog could not be read (${err.message})`, fix: "rebuild or reinstall the package" };
+  }
+}
+
+/** The latest x-codex-* usage snapshot the plugin saw (written by js/quota.js after each response). */
+function checkQuota(env, nowMs) {
+  const q = readQuotaFile(defaultQuotaPath(env));
+  if (!q) return { status: "skip", detail: "no usage figures yet (they are saved after the first ChatGPT response)" };
+  const fmt = (w, name) => {
+    if (!w || typeof w.usedPercent !== "number") return null;
+    const reset = typeof w.resetsAtS === "number" ? `, resets ${new Date(w.resetsAtS * 1000).toLocaleString()}` : "";
+    return `${name} ${w.usedPercent}% used${w.windowMinutes ? ` of ${w.windowMinutes} min window` : ""}${reset}`;
+  };
+  const parts = [fmt(q.snapshot.primary, "primary"), fmt(q.snapshot.secondary, "secondary")].filter(Boolean);
+  const age = Math.max(0, Math.round((nowMs - q.savedAt) / 60_000));
+  const high = [q.snapshot.primary, q.snapshot.secondary].some((w) => typeof w?.usedPercent === "number" && w.usedPercent >= 95);
+  return {
+    status: high ? "fail" : "ok",
+    detail: `ChatGPT usage (seen ${age} min ago): ${parts.join("; ") || "no window figures"}`,
+    fix: high ? "a usage window is nearly exhausted: wait for its reset or switch to a smaller model" : undefined,
+  };
+}
+
 const MARK = { ok: "✓", fail: "✗", skip: "-" };
 
 /** `doctor`: o = {cwd, env, configPath, project, offline, pkgDir, out, now}. Returns 0 when every check passed, else 1. */
@@ -279,6 +314,8 @@ export async function runDoctor(o) {
     report(a);
     report(b);
   }
+  report(await checkModels(env));
+  report(checkQuota(env, o.now ?? Date.now()));
   const failed = checks.filter((c) => c.status === "fail").length;
   out(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
   return failed === 0 ? 0 : 1;

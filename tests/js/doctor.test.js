@@ -74,6 +74,9 @@ describe("pure checks", () => {
 describe("doctor (CLI)", () => {
   test("all checks pass offline; no token is printed", async () => {
     const { s, cli, access } = await installed();
+    const quotaFile = path.join(s.env.XDG_CACHE_HOME, "opencode-chatgpt-wasm", "quota.json");
+    fs.mkdirSync(path.dirname(quotaFile), { recursive: true });
+    fs.writeFileSync(quotaFile, JSON.stringify({ savedAt: Date.now(), snapshot: { primary: { usedPercent: 42, windowMinutes: 300 }, secondary: { usedPercent: 7 } } }));
     const res = await s.run(["doctor", "--offline"], { cli });
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const lines = res.stdout.trim().split("\n");
@@ -83,7 +86,9 @@ describe("doctor (CLI)", () => {
     assert.match(lines[3], /^✓ plugin .*index\.js loads and its wasm core works$/);
     assert.match(lines[4], /^✓ ChatGPT login: account acc-doctor-7, plan pro, dev@example\.com; access token valid until \S+ \(in (89|90) min\)$/);
     assert.match(lines[5], /^✓ callback port 1455 is free$|^✗ callback port 1455 is in use$/);
-    assert.equal(lines.at(-2), "- network checks skipped (--offline)");
+    assert.ok(lines.includes("- network checks skipped (--offline)"));
+    assert.match(res.stdout, /\n✓ models \(bundled snapshot[^)]*\): gpt-\S+ \(low\/medium\/high/);
+    assert.match(res.stdout, /\n✓ ChatGPT usage \(seen 0 min ago\): primary 42% used of 300 min window; secondary 7% used\n/);
     for (const secret of [access, access.split(".")[1], "rt-secret-value"]) assert.equal(res.stdout.includes(secret), false);
   });
 
