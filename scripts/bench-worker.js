@@ -232,6 +232,8 @@ async function impl(name, fn, check, info = {}) {
 }
 
 const checkRequest = (out) => {
+  // ours hands fetch the UTF-8 bytes it produced (no string decode on the hot path); decode only to check
+  if (out instanceof Uint8Array) out = new TextDecoder().decode(out);
   const v = JSON.parse(out);
   if (v.store !== false || v.stream !== true || !Array.isArray(v.input)) throw new Error("output is not a Codex request");
   return { outBytes: Buffer.byteLength(out), outItems: v.input.length };
