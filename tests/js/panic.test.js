@@ -33,9 +33,9 @@ test("the call after a panic runs on a fresh, working instance", async () => {
   assert.equal(await callCore((core) => core), after, "instantiated once, then reused");
   assert.equal(await callCore((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
   // Typed core errors still keep their own code on the new instance.
-  const err = await callCore((core) => core.transformRequest("{")).then(() => assert.fail("accepted {"), (e) => e);
+  const err = await callCore((core) => core.decodeJwt("not-a-jwt")).then(() => assert.fail("decoded garbage"), (e) => e);
   assert.ok(err instanceof CoreError);
-  assert.equal(err.code, "request-not-json");
+  assert.equal(err.code, "jwt-malformed");
 });
 
 test("repeated panics never leave the core unusable", async () => {
