@@ -4,10 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::CoreError;
-use crate::sse::{SseError, SseParser};
+use crate::sse::{parse_event, Carry, Kind, Scanned, SseError, SseParser, SseScanner};
 use crate::stream::{event_type, failure, StreamFailure};
 
 /// Largest stream the collector accepts.
@@ -46,18 +49,34 @@ impl CoreError for CollectError {
     }
 }
 
-/// Collects a Codex stream; see the module doc.
+/// Collects a Codex stream; see the module doc. Only the events it needs are read: the scanner
+/// skips the rest (most of a stream is deltas), and deltas are kept raw, read only when the
+/// output must be rebuilt from them.
 #[derive(Debug, Default)]
 pub struct SseCollector {
-    parser: SseParser,
+    scan: SseScanner,
+    found: Vec<Scanned>,
+    carry: Carry,
     total: usize,
-    response: Option<Value>,
+    /// The data of the `response.completed` / `response.incomplete` event (valid JSON).
+    completed: Option<String>,
     failed: Option<StreamFailure>,
     /// `output_item.added` and `.done` items by `output_index`.
     added: BTreeMap<i64, Value>,
     done: BTreeMap<i64, Value>,
-    /// Deltas by item id: text (message / reasoning summary) and function-call arguments.
-    text: BTreeMap<String, String>,
+    /// The raw delta events, each closed by a blank line.
+    deltas: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Completed<'a> {
+    #[serde(borrow)]
+    response: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct OutputPeek {
+    output: Vec<IgnoredAny>,
 }
 
 impl SseCollector {
@@ -70,26 +89,44 @@ impl SseCollector {
         if self.total > MAX_STREAM_BYTES {
             return Err(CollectError::TooLarge);
         }
-        for ev in self.parser.feed(chunk).map_err(CollectError::Sse)? {
-            self.observe(event_type(&ev).to_string(), &ev.data);
+        let chunk_start = self.scan.consumed();
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let fed = self.scan.feed(chunk, &mut found);
+        for ev in &found {
+            self.observe(ev, chunk, chunk_start);
         }
+        self.found = found;
+        fed.map_err(CollectError::Sse)?;
+        self.carry.keep(self.scan.last_boundary(), chunk, chunk_start);
         Ok(())
     }
 
     /// The final Responses object as JSON text.
     pub fn finish(mut self) -> Result<String, CollectError> {
-        if let Some(ev) = self.parser.finish() {
-            self.observe(event_type(&ev).to_string(), &ev.data);
+        let mut found = Vec::new();
+        self.scan.finish(&mut found);
+        let end = self.scan.consumed();
+        for ev in &found {
+            self.observe(ev, &[], end);
         }
         if let Some(f) = self.failed {
             return Err(CollectError::Failed(f));
         }
-        let mut response = self.response.ok_or(CollectError::Incomplete)?;
+        let data = self.completed.ok_or(CollectError::Incomplete)?;
+        // The usual case: `response` carries its output; hand it over as the server wrote it.
+        if let Ok(done) = serde_json::from_str::<Completed>(&data) {
+            if serde_json::from_str::<OutputPeek>(done.response.get()).is_ok_and(|p| !p.output.is_empty()) {
+                return Ok(done.response.get().to_string());
+            }
+        }
+        let v: Value = serde_json::from_str(&data).map_err(|_| CollectError::Incomplete)?;
+        let mut response = v.get("response").cloned().unwrap_or(json!({}));
         let empty = response.get("output").and_then(Value::as_array).is_none_or(Vec::is_empty);
         if empty {
             let output: Vec<Value> = if self.done.is_empty() {
-                let text = &self.text;
-                self.added.into_values().map(|item| rebuild(item, text)).collect()
+                let text = replay_deltas(&self.deltas);
+                self.added.into_values().map(|item| rebuild(item, &text)).collect()
             } else {
                 self.done.into_values().collect()
             };
@@ -100,36 +137,66 @@ impl SseCollector {
         Ok(response.to_string())
     }
 
-    fn observe(&mut self, kind: String, data: &str) {
-        if self.failed.is_some() || self.response.is_some() {
+    fn observe(&mut self, ev: &Scanned, chunk: &[u8], chunk_start: u64) {
+        if self.failed.is_some() || self.completed.is_some() || ev.kind == Kind::Other {
             return;
         }
-        if let Some(f) = failure(&kind, data) {
+        // Deltas rebuild the output only when no item ever completed: once one has, they are dropped.
+        if ev.kind == Kind::Delta && !self.done.is_empty() {
+            return;
+        }
+        let raw = self.carry.raw(ev, chunk, chunk_start);
+        if ev.kind == Kind::Delta {
+            self.deltas.extend_from_slice(&raw);
+            self.deltas.extend_from_slice(b"\n\n");
+            return;
+        }
+        let Some(e) = parse_event(&raw) else { return };
+        let kind = event_type(&e);
+        if let Some(f) = failure(kind, &e.data) {
             self.failed = Some(f);
             return;
         }
-        let Ok(v) = serde_json::from_str::<Value>(data) else { return };
-        let index = v.get("output_index").and_then(Value::as_i64).unwrap_or(0);
-        let item_id = || v.get("item_id").and_then(Value::as_str).unwrap_or("").to_string();
-        match kind.as_str() {
-            "response.completed" | "response.incomplete" => self.response = Some(v.get("response").cloned().unwrap_or(json!({}))),
-            "response.output_item.added" => {
-                if let Some(item) = v.get("item") {
-                    self.added.insert(index, item.clone());
+        match Kind::of(kind.as_bytes()) {
+            Kind::Completed | Kind::Incomplete => {
+                if serde_json::from_str::<IgnoredAny>(&e.data).is_ok() {
+                    self.completed = Some(e.data);
                 }
             }
-            "response.output_item.done" => {
-                if let Some(item) = v.get("item") {
-                    self.done.insert(index, item.clone());
-                }
+            Kind::Delta if self.done.is_empty() => {
+                self.deltas.extend_from_slice(&raw);
+                self.deltas.extend_from_slice(b"\n\n");
             }
-            "response.output_text.delta" | "response.reasoning_summary_text.delta" | "response.function_call_arguments.delta" => {
-                let delta = v.get("delta").and_then(Value::as_str).unwrap_or("");
-                self.text.entry(item_id()).or_default().push_str(delta);
+            k @ (Kind::ItemAdded | Kind::ItemDone) => {
+                let Ok(v) = serde_json::from_str::<Value>(&e.data) else { return };
+                let index = v.get("output_index").and_then(Value::as_i64).unwrap_or(0);
+                if let Some(item) = v.get("item") {
+                    if k == Kind::ItemAdded {
+                        self.added.insert(index, item.clone());
+                    } else {
+                        self.done.insert(index, item.clone());
+                        self.deltas = Vec::new();
+                    }
+                }
             }
             _ => {}
         }
     }
+}
+
+/// Delta text by item id, from the raw delta events.
+fn replay_deltas(raw: &[u8]) -> BTreeMap<String, String> {
+    let mut text: BTreeMap<String, String> = BTreeMap::new();
+    let mut parser = SseParser::new();
+    let mut events = parser.feed(raw).unwrap_or_default();
+    events.extend(parser.finish());
+    for e in events {
+        let Ok(v) = serde_json::from_str::<Value>(&e.data) else { continue };
+        let item_id = v.get("item_id").and_then(Value::as_str).unwrap_or("").to_string();
+        let delta = v.get("delta").and_then(Value::as_str).unwrap_or("");
+        text.entry(item_id).or_default().push_str(delta);
+    }
+    text
 }
 
 /// An `output_item.added` item completed with its deltas.
@@ -218,7 +285,7 @@ mod tests {
         assert!(matches!(collect(&failed), Err(CollectError::Failed(StreamFailure { kind: ErrorKind::UsageLimit, .. }))));
         assert_eq!(collect(&sse(&head())), Err(CollectError::Incomplete));
         let mut c = SseCollector::new();
-        let mb = b":\n".repeat(1 << 19);
+        let mb = b"\n".repeat(1 << 20);
         let results: Vec<bool> = (0..65).map(|_| c.push(&mb).is_ok()).collect();
         assert_eq!(results.iter().filter(|ok| **ok).count(), 64);
         assert_eq!(c.push(b"x"), Err(CollectError::TooLarge));

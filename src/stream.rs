@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::errors_http::{classify_code, ErrorKind};
-use crate::sse::{Event, SseError, SseParser};
+use crate::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, SseScanner};
 
 /// Why a stream failed, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +53,14 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
     Some(StreamFailure { kind, message })
 }
 
-/// See the module doc. Memory: at most one unfinished event (the parser's cap).
+/// See the module doc. The bytes themselves stay with the caller (JS keeps the chunks and
+/// forwards views of them): `push` and `finish` say how many of the bytes not yet forwarded may go
+/// now. Memory: the unfinished event's raw bytes, capped by the scanner.
 #[derive(Debug, Default)]
 pub struct StreamRewriter {
-    parser: SseParser,
-    /// Bytes received but not yet forwarded; `pending[0]` is at stream offset `forwarded`.
-    pending: Vec<u8>,
+    scan: SseScanner,
+    found: Vec<Scanned>,
+    carry: Carry,
     forwarded: u64,
     completed: bool,
     failed: Option<StreamFailure>,
@@ -69,45 +71,70 @@ impl StreamRewriter {
         Self::default()
     }
 
-    /// Takes the next chunk; returns the bytes to forward now (whole events only).
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, SseError> {
+    /// Takes the next chunk; returns how many of the bytes not forwarded yet (those held back
+    /// earlier, then this chunk's) form whole events to forward now. A failure event and what
+    /// follows it are withheld: check [`Self::failure`].
+    pub fn push(&mut self, chunk: &[u8]) -> Result<usize, SseError> {
         if self.failed.is_some() {
-            return Ok(Vec::new());
+            return Ok(0);
         }
-        self.pending.extend_from_slice(chunk);
-        for ev in self.parser.feed(chunk)? {
-            self.observe(&ev);
-        }
-        let ready = usize::try_from(self.parser.last_boundary().saturating_sub(self.forwarded)).unwrap_or(usize::MAX);
-        let ready = ready.min(self.pending.len());
-        self.forwarded += ready as u64;
-        let out: Vec<u8> = self.pending.drain(..ready).collect();
-        // A failure withholds its own event (and whatever else arrived in this chunk): JS raises it.
-        Ok(if self.failed.is_some() { Vec::new() } else { out })
+        let chunk_start = self.scan.consumed();
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let fed = self.scan.feed(chunk, &mut found);
+        let stop = self.observe_all(&found, chunk, chunk_start);
+        self.found = found;
+        fed?;
+        let boundary = self.scan.last_boundary();
+        self.carry.keep(boundary, chunk, chunk_start);
+        Ok(self.release(stop.unwrap_or(boundary)))
     }
 
-    /// The body ended: the remaining bytes to forward (a last event without its blank line).
-    /// Check [`Self::ended_early`] / [`Self::failure`] afterwards.
-    pub fn finish(&mut self) -> Vec<u8> {
-        if let Some(ev) = self.parser.finish() {
-            self.observe(&ev);
-        }
-        let rest = std::mem::take(&mut self.pending);
+    /// The body ended: how many of the bytes not forwarded yet to forward (a last event without
+    /// its blank line). Check [`Self::ended_early`] / [`Self::failure`] afterwards.
+    pub fn finish(&mut self) -> usize {
         if self.failed.is_some() {
-            Vec::new()
-        } else {
-            rest
+            return 0;
         }
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        self.scan.finish(&mut found);
+        let end = self.scan.consumed();
+        let stop = self.observe_all(&found, &[], end);
+        self.found = found;
+        self.carry.clear();
+        self.release(stop.unwrap_or(end))
     }
 
-    fn observe(&mut self, ev: &Event) {
-        if self.failed.is_some() {
-            return;
+    fn release(&mut self, upto: u64) -> usize {
+        let ready = upto.saturating_sub(self.forwarded);
+        self.forwarded += ready;
+        usize::try_from(ready).unwrap_or(usize::MAX)
+    }
+
+    /// Observes the events; the stream offset where a failure event starts, if one was seen.
+    fn observe_all(&mut self, found: &[Scanned], chunk: &[u8], chunk_start: u64) -> Option<u64> {
+        for ev in found {
+            match ev.kind {
+                Kind::Completed | Kind::Incomplete => self.completed = true,
+                Kind::Failed | Kind::Error | Kind::Unknown => {
+                    match parse_event(&self.carry.raw(ev, chunk, chunk_start)) {
+                        Some(e) => match event_type(&e) {
+                            "response.completed" | "response.incomplete" => self.completed = true,
+                            kind => self.failed = failure(kind, &e.data),
+                        },
+                        None if ev.kind == Kind::Failed => self.failed = failure("response.failed", ""),
+                        None if ev.kind == Kind::Error => self.failed = failure("error", ""),
+                        None => {}
+                    }
+                    if self.failed.is_some() {
+                        return Some(ev.start);
+                    }
+                }
+                _ => {}
+            }
         }
-        match event_type(ev) {
-            "response.completed" | "response.incomplete" => self.completed = true,
-            kind => self.failed = failure(kind, &ev.data),
-        }
+        None
     }
 
     /// `response.completed` or `response.incomplete` was seen.
@@ -125,6 +152,31 @@ impl StreamRewriter {
     }
 }
 
+/// A [`StreamRewriter`] that keeps the held-back bytes itself and returns the bytes to forward,
+/// as the JS shim does with its chunks (tests, fuzz targets and native callers).
+#[derive(Debug, Default)]
+pub struct BufferedRewriter {
+    pub rewriter: StreamRewriter,
+    pending: Vec<u8>,
+}
+
+impl BufferedRewriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, SseError> {
+        self.pending.extend_from_slice(chunk);
+        let n = self.rewriter.push(chunk)?;
+        Ok(self.pending.drain(..n.min(self.pending.len())).collect())
+    }
+
+    pub fn finish(&mut self) -> Vec<u8> {
+        let n = self.rewriter.finish();
+        self.pending.drain(..n.min(self.pending.len())).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,23 +189,24 @@ mod tests {
         event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[]}}\n\n";
 
     fn run(chunks: &[&[u8]]) -> (Vec<u8>, StreamRewriter) {
-        let mut r = StreamRewriter::new();
+        let mut r = BufferedRewriter::new();
         let mut out = Vec::new();
         for c in chunks {
             out.extend(r.push(c).unwrap());
         }
         out.extend(r.finish());
-        (out, r)
+        (out, r.rewriter)
     }
 
     #[test]
     fn passes_a_complete_stream_through_byte_identical_and_whole_events_only() {
-        let mut r = StreamRewriter::new();
+        let mut r = BufferedRewriter::new();
         let first = r.push(&OK.as_bytes()[..60]).unwrap();
         assert_eq!(first, b"");
         let second = r.push(&OK.as_bytes()[60..]).unwrap();
         assert_eq!(second, OK.as_bytes());
         assert_eq!(r.finish(), b"");
+        let r = r.rewriter;
         assert_eq!((r.completed(), r.ended_early(), r.failure()), (true, false, None));
     }
 

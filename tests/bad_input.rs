@@ -17,7 +17,7 @@ use opencode_chatgpt_wasm::models::{Catalog, CatalogError};
 use opencode_chatgpt_wasm::redact::redact;
 use opencode_chatgpt_wasm::responses::{CollectError, SseCollector};
 use opencode_chatgpt_wasm::sse::{SseError, SseParser, MAX_EVENT_BYTES};
-use opencode_chatgpt_wasm::stream::StreamRewriter;
+use opencode_chatgpt_wasm::stream::BufferedRewriter;
 use opencode_chatgpt_wasm::request::{self, RequestError};
 use opencode_chatgpt_wasm::token::{self, Login, MAX_SAFE_MS};
 use opencode_chatgpt_wasm::token_response::{parse_token_response, TokenError};
@@ -525,11 +525,11 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
     add(
         "stream: an HTML page instead of a stream ends early, passed through, no events",
         Box::new(|| {
-            let mut r = StreamRewriter::new();
+            let mut r = BufferedRewriter::new();
             let page = b"<html><body>502 Bad Gateway</body></html>";
             let mut out = r.push(page).map_err(|e| e.to_string())?;
             out.extend(r.finish());
-            check(out == page && r.ended_early() && r.failure().is_none(), || "not ended early".into())
+            check(out == page && r.rewriter.ended_early() && r.rewriter.failure().is_none(), || "not ended early".into())
         }),
     );
     add(

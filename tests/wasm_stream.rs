@@ -29,11 +29,15 @@ const STREAM: &str = "event: response.created\ndata: {\"type\":\"response.create
 fn rewriter_forwards_identical_bytes_at_every_split() {
     let bytes = STREAM.as_bytes();
     for cut in 0..=bytes.len() {
+        // push/finish say how many of the held bytes to forward; the caller keeps the bytes.
         let mut r = x::StreamRewriter::new();
-        let mut out = r.push(&bytes[..cut]).unwrap();
-        out.extend(r.push(&bytes[cut..]).unwrap());
-        out.extend(r.finish());
-        assert_eq!(out, bytes, "cut at {cut}");
+        let first = r.push(&bytes[..cut]).unwrap();
+        let second = r.push(&bytes[cut..]).unwrap();
+        let last = r.finish();
+        assert_eq!(first + second + last, bytes.len(), "cut at {cut}");
+        let mut reference = opencode_chatgpt_wasm::sse::SseParser::new();
+        reference.feed(&bytes[..cut]).unwrap();
+        assert_eq!(first as u64, reference.last_boundary(), "cut at {cut}: whole events only");
         assert!(r.completed() && !r.failed() && r.error_message().is_none());
     }
 }
@@ -42,7 +46,8 @@ fn rewriter_forwards_identical_bytes_at_every_split() {
 fn rewriter_reports_failure_and_truncation() {
     let mut r = x::StreamRewriter::new();
     let failed = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"usage_not_included\",\"message\":\"x\"}}}\n\n";
-    assert_eq!(r.push(failed.as_bytes()).unwrap(), Vec::<u8>::new());
+    let head = "data: {\"type\":\"response.created\"}\n\n";
+    assert_eq!(r.push(format!("{head}{failed}").as_bytes()).unwrap(), head.len(), "the events before the failure go");
     assert!(r.failed());
     assert_eq!(r.error_kind().unwrap().as_string().as_deref(), Some("not_included"));
     assert!(r.error_message().unwrap().contains("does not include Codex"));

@@ -1,11 +1,14 @@
 //! The SSE parser: any bytes in any chunking give exactly the events of one whole-stream
 //! reading (chunk boundaries never matter, not even inside a CRLF or a UTF-8 character), and
-//! both match an independent line-by-line reading of the WHATWG rules.
+//! both match an independent line-by-line reading of the WHATWG rules. The copy-free scanner the
+//! pass-through and the collector use finds the same events, each span parses to its event, and
+//! every kind it decides without the parser is the kind of the event's type.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::sse::{Event, SseParser};
+use opencode_chatgpt_wasm::sse::{parse_event, Carry, Event, Kind, Scanned, SseParser, SseScanner};
+use opencode_chatgpt_wasm::stream::event_type;
 use opencode_chatgpt_wasm_fuzz::chunks;
 
 #[derive(Arbitrary, Debug)]
@@ -94,6 +97,39 @@ fn reference(data: &[u8]) -> Vec<Event> {
     out
 }
 
+/// Every event the scanner reports, with its raw bytes.
+fn scan(parts: &[&[u8]]) -> Vec<(Scanned, Vec<u8>)> {
+    let mut scanner = SseScanner::new();
+    let mut carry = Carry::default();
+    let mut found = Vec::new();
+    let mut out = Vec::new();
+    for part in parts {
+        let start = scanner.consumed();
+        found.clear();
+        scanner.feed(part, &mut found).expect("inputs here are far below the event cap");
+        out.extend(found.iter().map(|ev| (*ev, carry.raw(ev, part, start).into_owned())));
+        carry.keep(scanner.last_boundary(), part, start);
+    }
+    found.clear();
+    scanner.finish(&mut found);
+    let end = scanner.consumed();
+    out.extend(found.iter().map(|ev| (*ev, carry.raw(ev, &[], end).into_owned())));
+    out
+}
+
+fn check_scanner(data: &[u8], parts: &[&[u8]], events: &[Event]) {
+    let scanned = scan(parts);
+    assert_eq!(scanned.len(), events.len(), "the scanner found a different number of events");
+    for ((ev, raw), want) in scanned.iter().zip(events) {
+        assert_eq!(raw.as_slice(), &data[ev.start as usize..ev.end as usize], "span bytes");
+        let got = parse_event(raw).expect("a span holds its event");
+        assert_eq!((&got.event, &got.data), (&want.event, &want.data), "span does not parse to its event");
+        if ev.kind != Kind::Unknown {
+            assert_eq!(ev.kind, Kind::of(event_type(want).as_bytes()), "scanner kind of {want:?}");
+        }
+    }
+}
+
 fuzz_target!(|input: Input| {
     let whole = parse(&[&input.data]);
     let chunked = parse(&chunks(&input.data, &input.cuts));
@@ -104,4 +140,6 @@ fuzz_target!(|input: Input| {
     assert_eq!((bytewise.retry_ms, bytewise.boundary), (whole.retry_ms, whole.boundary));
     assert!(whole.boundary <= input.data.len() as u64);
     assert_eq!(whole.events, reference(&input.data), "differs from the plain reading of the spec");
+    check_scanner(&input.data, &[&input.data], &whole.events);
+    check_scanner(&input.data, &chunks(&input.data, &input.cuts), &whole.events);
 });

@@ -1,11 +1,14 @@
 //! The stream pass-through: in any chunking, a stream without a failure event comes out
 //! byte-identical; with one, what came out is a prefix of the stream; completion, failure and
-//! "ended early" never depend on chunk boundaries.
+//! "ended early" never depend on chunk boundaries, and equal a plain reading: every event parsed by
+//! `SseParser`, typed by `event_type`, checked by `failure` in order. With a failure, exactly the
+//! events before it come out.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::stream::{StreamFailure, StreamRewriter};
+use opencode_chatgpt_wasm::sse::{Event, SseParser};
+use opencode_chatgpt_wasm::stream::{event_type, failure, BufferedRewriter, StreamFailure};
 use opencode_chatgpt_wasm_fuzz::{chunks, sse_stream, Stream};
 
 #[derive(Arbitrary, Debug)]
@@ -15,14 +18,39 @@ struct Input {
 }
 
 fn run(parts: &[&[u8]]) -> (Vec<u8>, bool, Option<StreamFailure>, bool) {
-    let mut r = StreamRewriter::new();
+    let mut r = BufferedRewriter::new();
     let mut out = Vec::new();
     for part in parts {
         let forwarded = r.push(part).expect("inputs here are far below the event cap");
         out.extend(forwarded);
     }
     out.extend(r.finish());
+    let r = r.rewriter;
     (out, r.completed(), r.failure().cloned(), r.ended_early())
+}
+
+fn parse(data: &[u8]) -> Vec<Event> {
+    let mut p = SseParser::new();
+    let mut events = p.feed(data).expect("small input");
+    events.extend(p.finish());
+    events
+}
+
+/// (completed, failure, events before the failure)
+fn reference(data: &[u8]) -> (bool, Option<StreamFailure>, usize) {
+    let events = parse(data);
+    let mut completed = false;
+    for (i, e) in events.iter().enumerate() {
+        match event_type(e) {
+            "response.completed" | "response.incomplete" => completed = true,
+            kind => {
+                if let Some(f) = failure(kind, &e.data) {
+                    return (completed, Some(f), i);
+                }
+            }
+        }
+    }
+    (completed, None, events.len())
 }
 
 fuzz_target!(|input: Input| {
@@ -40,4 +68,12 @@ fuzz_target!(|input: Input| {
         }
     }
     assert_eq!(whole.3, !whole.1 && whole.2.is_none());
+    let (completed, failed, before) = reference(&data);
+    assert_eq!((whole.1, &whole.2), (completed, &failed), "differs from the plain reading");
+    if failed.is_some() {
+        for out in [&whole.0, &chunked.0] {
+            let events = parse(out);
+            assert_eq!(events.len(), before, "not exactly the events before the failure came out");
+        }
+    }
 });

@@ -30,13 +30,14 @@ impl StreamRewriter {
         StreamRewriter(stream::StreamRewriter::new())
     }
 
-    /// The bytes to forward now (whole events); throws `sse-event-too-large`.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+    /// How many of the bytes not forwarded yet (held back earlier, then this chunk's) form whole
+    /// events to forward now; the caller keeps the bytes. Throws `sse-event-too-large`.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<usize, JsValue> {
         self.0.push(chunk).map_err(|e| to_js_error(&e))
     }
 
-    /// The remaining bytes (possibly empty); then read `completed` / `failed` / `errorMessage()`.
-    pub fn finish(&mut self) -> Vec<u8> {
+    /// How many of the remaining bytes to forward; then read `completed` / `failed` / `errorMessage()`.
+    pub fn finish(&mut self) -> usize {
         self.0.finish()
     }
 
@@ -109,7 +110,7 @@ pub fn classify_http_error(status: u16, headers: JsValue, body: &str, now_ms: f6
 #[wasm_bindgen(js_name = retryDelayMs)]
 pub fn retry_delay_ms(attempt: u32, kind: JsValue, retry_after_ms: Option<f64>, rand01: f64) -> Result<Option<f64>, JsValue> {
     let kind: errors_http::ErrorKind =
-        serde_wasm_bindgen::from_value(kind).map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
+        super::from_js(&kind).map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
     let ra = retry_after_ms.filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
     Ok(errors_http::retry_delay(attempt, kind, ra, rand01).map(|ms| ms as f64))
 }
@@ -124,7 +125,7 @@ pub fn parse_rate_limits(headers: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = quotaWarning)]
 pub fn quota_warning(prev: JsValue, next: JsValue) -> Result<Option<String>, JsValue> {
     let decode = |v: JsValue| {
-        serde_wasm_bindgen::from_value::<Option<limits::RateLimits>>(v)
+        super::from_js::<Option<limits::RateLimits>>(&v)
             .map_err(|e| JsValue::from(js_sys::Error::new(&format!("quotaWarning: not a rate-limit snapshot ({e})"))))
     };
     let prev = decode(prev)?;
