@@ -91,8 +91,8 @@ pub fn classify(status: u16, headers: &[(String, String)], body: &str, now_ms: i
     let plan = err.and_then(|e| e.get("plan_type")).and_then(Value::as_str).map(str::to_string);
     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
     let retry_after_ms = header("retry-after-ms")
-        .and_then(|v| v.parse::<f64>().ok())
-        .or_else(|| header("retry-after").and_then(|v| v.parse::<f64>().ok()).map(|s| s * 1000.0))
+        .and_then(crate::num::parse_decimal)
+        .or_else(|| header("retry-after").and_then(crate::num::parse_decimal).map(|s| s * 1000.0))
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .map(|ms| ms.min(u64::MAX as f64) as u64)
         .or_else(|| retry_after_from_text(backend_msg));
@@ -178,7 +178,7 @@ pub fn retry_after_from_text(text: &str) -> Option<u64> {
     let at = lower.find("try again in")? + "try again in".len();
     let rest = lower.get(at..)?.trim_start();
     let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-    let value: f64 = rest.get(..num_len)?.parse().ok()?;
+    let value: f64 = crate::num::parse_decimal(rest.get(..num_len)?)?;
     let unit = rest.get(num_len..)?.trim_start();
     let ms = if unit.starts_with("ms") || unit.starts_with("millisecond") {
         value

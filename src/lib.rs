@@ -13,6 +13,7 @@ pub mod errors_http;
 pub mod jwt;
 pub mod limits;
 pub mod models;
+pub mod num;
 pub mod oauth;
 pub mod pkce;
 pub mod random;

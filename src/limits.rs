@@ -37,7 +37,7 @@ pub struct RateLimits {
 /// The snapshot in `headers` ((name, value) pairs, any case); `None` when it has no codex header.
 pub fn parse(headers: &[(String, String)]) -> Option<RateLimits> {
     let get = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
-    let num = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok()).filter(|n| n.is_finite());
+    let num = |name: &str| get(name).and_then(crate::num::parse_decimal);
     let flag = |name: &str| get(name).map(|v| v.eq_ignore_ascii_case("true") || v == "1");
     let window = |which: &str| {
         let used_percent = num(&format!("x-codex-{which}-used-percent"))?;
@@ -85,7 +85,7 @@ pub fn warning(prev: Option<&RateLimits>, next: &RateLimits) -> Option<String> {
                 .resets_after_s
                 .map(|s| format!("; resets in {}", crate::errors_http::human_duration((s.max(0.0) * 1000.0) as u64)))
                 .unwrap_or_default();
-            format!("ChatGPT usage: {:.0}% of your {label} limit used{reset}", w.used_percent)
+            format!("ChatGPT usage: {}% of your {label} limit used{reset}", w.used_percent.round() as i64)
         })
 }
 

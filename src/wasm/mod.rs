@@ -48,11 +48,21 @@ pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
     e.into()
 }
 
-/// Serializes a core value for JS (plain objects, not Maps).
+/// Serializes a core value for JS (plain objects, not Maps) through JSON text and `JSON.parse`:
+/// the results are small, and serde_json is linked anyway (serde_wasm_bindgen's serializer cost ~12 KB).
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_sys::Error::new(&format!("internal: cannot encode result: {e}")).into())
+    let text = serde_json::to_string(value).map_err(|e| JsValue::from(js_sys::Error::new(&format!("internal: cannot encode result: {e}"))))?;
+    js_sys::JSON::parse(&text)
+}
+
+/// Reads a plain JS value into a core type through `JSON.stringify` (see [`to_js`]).
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text = if value.is_undefined() {
+        "null".to_string()
+    } else {
+        js_sys::JSON::stringify(value).ok().and_then(|t| t.as_string()).ok_or_else(|| "not JSON-serializable".to_string())?
+    };
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// A failure of the platform's random source (no `crypto.getRandomValues`).
