@@ -6,9 +6,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import crypto from "node:crypto";
 import { callCore } from "./core.js";
-import { acquireLock } from "./lock.js";
+import { acquireLock, randomHex } from "./lock.js";
 
 export const PROVIDER_ID = "openai";
 const REFRESH_TIMEOUT_MS = 20_000; // well under the lock's stale time
@@ -56,7 +55,7 @@ export function writeStoredLogin(authPath, login) {
   const all = readAuthFile(authPath) ?? {};
   all[PROVIDER_ID] = login;
   fs.mkdirSync(path.dirname(authPath), { recursive: true, mode: 0o700 });
-  const tmp = `${authPath}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${authPath}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     fs.writeFileSync(tmp, JSON.stringify(all, null, 2), { mode: 0o600 });
     fs.chmodSync(tmp, 0o600);

@@ -10,8 +10,9 @@ const DIR = ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find(
 const WASM_URL = new URL("opencode_chatgpt_wasm_bg.wasm", DIR);
 const GLUE_URL = new URL("opencode_chatgpt_wasm.js", DIR);
 
-let bytes;
-let current;
+let compiled; // Promise of the compiled WebAssembly.Module (compiled once, instantiated again after a panic)
+let current; // Promise of the glue module in use
+let loaded; // that glue module, once instantiated
 let generation = 0;
 
 /** An error raised by the Rust core; `code` is stable (see src/*.rs `CoreError::code`). */
@@ -31,11 +32,26 @@ function glueSpecifier(n) {
   return typeof Bun === "undefined" ? `${GLUE_URL.href}?instance=${n}` : `${fileURLToPath(GLUE_URL)}?instance=${n}`;
 }
 
+/** Starts compiling the wasm off the main thread; called when this module loads, so the compile
+ * overlaps the plugin's remaining imports instead of following them. */
+function compileSoon() {
+  if (!compiled) {
+    try {
+      compiled = WebAssembly.compile(readFileSync(WASM_URL));
+    } catch (err) {
+      compiled = Promise.reject(err); // e.g. the file is missing: loadCore() reports it
+    }
+    compiled.catch(() => {}); // reported by loadCore(), not as an unhandled rejection
+  }
+  return compiled;
+}
+compileSoon();
+
 async function instantiate() {
-  bytes ??= readFileSync(WASM_URL);
-  const glue = await import(glueSpecifier(generation));
+  const [module, glue] = await Promise.all([compileSoon(), import(glueSpecifier(generation))]);
   generation += 1;
-  glue.initSync({ module: bytes });
+  glue.initSync({ module });
+  loaded = glue;
   return glue;
 }
 
@@ -47,7 +63,11 @@ export async function loadCore() {
 
 /** Runs `fn(core)`; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
 export async function callCore(fn) {
-  const core = await loadCore();
+  return callLoaded(await loadCore(), fn);
+}
+
+/** callCore() without the await, for hot paths that already hold `core` (from loadCore()). */
+export function callLoaded(core, fn) {
   try {
     return fn(core);
   } catch (err) {
@@ -56,7 +76,11 @@ export async function callCore(fn) {
       try {
         detail = core.lastPanic();
       } catch {}
-      current = undefined;
+      // The trapped instance is unusable: the next loadCore() builds a fresh one.
+      if (loaded === core) {
+        current = undefined;
+        loaded = undefined;
+      }
       throw new CoreError(`internal error in the plugin core (${detail || err.message}); the request was not sent. Please report it.`, "core-panic");
     }
     if (err && typeof err === "object" && typeof err.code === "string" && !(err instanceof CoreError)) {

@@ -5,7 +5,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import crypto from "node:crypto";
+
+/** `n` random bytes as hex, from WebCrypto (global in Node 18+ and Bun; node:crypto costs ~10 ms to import). */
+export function randomHex(n) {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export const LOCK_STALE_MS = 30_000;
 
@@ -50,7 +54,7 @@ function isStale(lockPath, holder, staleMs, now) {
  * linked back (link fails rather than overwrite a newer lock).
  */
 function breakLock(lockPath, holder) {
-  const aside = `${lockPath}.stale-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  const aside = `${lockPath}.stale-${process.pid}-${randomHex(4)}`;
   try {
     fs.renameSync(lockPath, aside);
   } catch {
@@ -77,7 +81,7 @@ function breakLock(lockPath, holder) {
  */
 export async function acquireLock(lockPath, { staleMs = LOCK_STALE_MS, waitMs = staleMs + 15_000, now = Date.now } = {}) {
   fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
-  const id = crypto.randomBytes(8).toString("hex");
+  const id = randomHex(8);
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     const record = JSON.stringify({ pid: process.pid, host: os.hostname(), time: now(), id });

@@ -5,7 +5,6 @@
 // (code, verifier, token) is ever printed: every message goes through the core's redact().
 import { spawn } from "node:child_process";
 import { callCore } from "./core.js";
-import { startCallbackServer } from "./login-server.js";
 
 export const LABELS = Object.freeze({
   browser: "ChatGPT Plus/Pro (browser)",
@@ -80,6 +79,8 @@ function browserMethod(cfg, d) {
       const { verifier, challenge, state } = await freshPkce();
       let redirectUri;
       let login;
+      // node:http costs ~14 ms to import in Node: loaded when a browser login starts, not at plugin load.
+      const { startCallbackServer } = await import("./login-server.js");
       const server = await startCallbackServer({
         port: cfg.callbackPort,
         fallbackPort: cfg.callbackFallbackPort,
