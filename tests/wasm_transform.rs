@@ -107,3 +107,28 @@ fn bad_bodies_and_options_throw_coded_errors() {
         Some("transform-bad-options")
     );
 }
+
+/// The string scan takes 16 bytes per step with wasm SIMD (native builds use SWAR), so this runs in
+/// wasm: every special byte at every offset of a long string stops the scan at the right place.
+#[wasm_bindgen_test]
+fn long_strings_with_a_special_byte_at_every_offset_are_kept_or_refused() {
+    use opencode_chatgpt_wasm::models::Catalog;
+    use opencode_chatgpt_wasm::request::{transform, Options};
+    let catalog = Catalog::bundled();
+    let options = Options { default_model: None };
+    for len in [15usize, 16, 17, 31, 32, 33, 70] {
+        for at in 0..len {
+            for (special, decoded) in [("\\\"", "\""), ("\\\\", "\\"), ("\\n", "\n"), ("\\u00e9", "é"), ("é", "é"), ("\u{7f}", "\u{7f}")] {
+                let raw = format!("{}{special}{}", "a".repeat(at), "b".repeat(len - at));
+                let body = format!(r#"{{"model":"gpt-5.4","instructions":"{raw}","input":[{{"role":"user","content":"hi"}}]}}"#);
+                let out = transform(&body, &catalog, &options).unwrap_or_else(|e| panic!("len {len} at {at} {special:?}: {e}"));
+                let v: serde_json::Value = serde_json::from_str(&out.body).unwrap();
+                let want = format!("{}{decoded}{}", "a".repeat(at), "b".repeat(len - at));
+                assert_eq!(v["instructions"].as_str(), Some(want.as_str()), "len {len} at {at} {special:?}");
+            }
+            let bad = format!(r#"{{"model":"gpt-5.4","instructions":"{}{}","input":[]}}"#, "a".repeat(at), "\u{1}");
+            let err = transform(&bad, &catalog, &options).unwrap_err();
+            assert_eq!(opencode_chatgpt_wasm::CoreError::code(&err), "request-not-json", "raw control byte at {at}");
+        }
+    }
+}
