@@ -60,8 +60,6 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       refreshModels?.();
       const text = bodyText(body);
       if (typeof text === "string") {
-        // A top-level `"stream": false` (inside strings the quotes are escaped): the caller wants JSON.
-        wantsJson = /"stream"\s*:\s*false/.test(text);
         let out;
         try {
           out = await runTransform(text);
@@ -70,6 +68,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
         }
         body = out.body;
         cacheKey = out.promptCacheKey;
+        // The core read the caller's top-level `stream`: anything but `true` wants one JSON reply.
+        wantsJson = out.callerStreams === false;
         noticeOnce(out.notice, notice);
       }
     }

@@ -56,6 +56,10 @@ pub struct Transformed {
     pub notice: Option<String>,
     /// The `prompt_cache_key` sent: the caller's, else one derived from the conversation.
     pub prompt_cache_key: String,
+    /// The caller's own top-level `stream` was `true`. The backend always streams; when the caller
+    /// did not ask for a stream (`false`, absent, anything else: the Responses API default is a
+    /// JSON reply) the SSE must be collected into one JSON response.
+    pub caller_streams: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -268,6 +272,10 @@ pub fn transform(body: &str, catalog: &Catalog, opts: &Options<'_>) -> Result<Tr
         effort: effort.map(|e| e.as_str().to_owned()),
         notice: resolved.notice,
         prompt_cache_key,
+        caller_streams: match scanned.value(Slot::Stream) {
+            Some((span, _)) => scanned.raw(span)? == "true",
+            None => false,
+        },
     })
 }
 

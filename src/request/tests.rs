@@ -36,9 +36,22 @@ fn enforces_the_codex_invariants() {
             model: "gpt-5.4".into(),
             effort: Some("medium".into()),
             notice: None,
-            prompt_cache_key: "ses_1".into()
+            prompt_cache_key: "ses_1".into(),
+            caller_streams: false,
         }
     );
+}
+
+#[test]
+fn reports_whether_the_caller_itself_asked_for_a_stream() {
+    let streams = |body: &str| transform(body, &Catalog::bundled(), &Options::default()).unwrap().caller_streams;
+    assert!(streams(r#"{"input":[],"stream":true}"#));
+    assert!(streams(r#"{"stream":false,"input":[],"stream" : true}"#), "the last duplicate wins");
+    assert!(!streams(r#"{"input":[],"stream":false}"#));
+    assert!(!streams(r#"{"input":[]}"#), "absent: the Responses API answers with JSON");
+    assert!(!streams(r#"{"input":[],"stream":"true"}"#));
+    assert!(!streams(r#"{"input":[{"role":"user","content":"x"}],"text":{"stream":true}}"#), "nested keys do not count");
+    assert!(!streams(r#"{"input":[{"role":"user","content":"\"stream\": true"}]}"#));
 }
 
 #[test]

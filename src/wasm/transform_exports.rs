@@ -61,7 +61,7 @@ impl CoreError for BadOptions {
 
 /// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
 /// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
-/// notice: string|null, promptCacheKey: string}`. Throws a coded error: `request-not-json`,
+/// notice: string|null, promptCacheKey: string, callerStreams: boolean}`. Throws a coded error: `request-not-json`,
 /// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(body: &str, catalog: &CatalogHandle, opts: JsValue) -> Result<JsValue, JsValue> {
@@ -90,5 +90,6 @@ pub fn transform_request(body: &str, catalog: &CatalogHandle, opts: JsValue) -> 
     set("effort", &text(out.effort))?;
     set("notice", &text(out.notice))?;
     set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
+    set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
     Ok(result.into())
 }

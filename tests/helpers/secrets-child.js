@@ -50,7 +50,7 @@ async function deviceSignIn() {
 /** One request through a fresh loader (its own credentials) reading auth.json; prints what the user sees. */
 async function turn(label, text) {
   const opts = await hooks.auth.loader(fromDisk);
-  const body = JSON.stringify({ model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text }] }] });
+  const body = JSON.stringify({ stream: true, model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text }] }] });
   const res = await opts.fetch(`${ENDPOINT}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
   try {
     const out = await res.text();

@@ -124,7 +124,7 @@ async function sendThroughPlugin(s, backend) {
   try {
     const hooks = await plugin.server({ client: s.client }, { endpoint: backend.endpoint, issuer: s.iss.url });
     const opts = await hooks.auth.loader(s.getAuth);
-    const body = JSON.stringify({ model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
+    const body = JSON.stringify({ stream: true, model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
     return await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
   } finally {
     if (saved === undefined) delete process.env.XDG_DATA_HOME;

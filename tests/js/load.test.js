@@ -57,7 +57,7 @@ test(`${N} concurrent streamed requests through one plugin instance: all complet
     timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
 
     const one = async (i) => {
-      const body = JSON.stringify({ model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: `load ${i}` }] }] });
+      const body = JSON.stringify({ stream: true, model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: `load ${i}` }] }] });
       const res = await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json", "session-id": `ses_load_${i}` }, body });
       return { i, status: res.status, body: await res.text() };
     };

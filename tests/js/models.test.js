@@ -119,7 +119,7 @@ test("a retired model name reaches the backend as its live successor, with the n
     const notices = [];
     const cfg = { ...cfgFor(backend.endpoint), defaultModel: undefined, stallSeconds: 300 };
     const codexFetch = createCodexFetch({ credentials, cfg, notice: (n) => notices.push(n) });
-    const body = JSON.stringify({ model: "gpt-5.3-codex", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
+    const body = JSON.stringify({ stream: true, model: "gpt-5.3-codex", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
     for (let i = 0; i < 2; i += 1) {
       const res = await codexFetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
       assert.equal(res.status, 200);
@@ -145,7 +145,7 @@ test("the plugin loader starts a refresh in the background and the fetch resolve
     assert.equal(backend.models().length, 1);
     assert.equal(backend.models()[0].headers.authorization, `Bearer ${access}`);
     for (let i = 0; i < 100 && !fs.existsSync(path.join(cacheHome, "opencode-chatgpt-wasm", "models.json")); i += 1) await new Promise((r) => setTimeout(r, 20));
-    const body = JSON.stringify({ model: "", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
+    const body = JSON.stringify({ stream: true, model: "", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
     const res = await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
     assert.equal(res.status, 200);
     await res.text();

@@ -31,7 +31,7 @@ test("loader fetch transforms the body and sets the Codex headers", async () => 
     const opts = await hooks.auth.loader(async () => ({ type: "oauth", access, refresh: "r", expires: Date.now() + 3600_000 }));
     assert.equal(opts.baseURL, backend.endpoint);
     assert.equal(typeof opts.apiKey, "string");
-    const body = JSON.stringify({ model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], temperature: 0.2, max_output_tokens: 100, store: true, instructions: "x" });
+    const body = JSON.stringify({ stream: true, model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], temperature: 0.2, max_output_tokens: 100, store: true, instructions: "x" });
     const res = await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { authorization: "Bearer chatgpt-oauth", "content-type": "application/json", "session-id": "ses_1" }, body });
     assert.equal(res.status, 200);
     const text = await res.text();

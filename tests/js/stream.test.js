@@ -9,7 +9,7 @@ import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream, sseEvent } from "../helpers/mock-backend.js";
 import { chatgptToken } from "../helpers/jwt.js";
 
-const BODY = JSON.stringify({ model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
+const BODY = JSON.stringify({ stream: true, model: "gpt-5.4", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], instructions: "x" });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn(fetch, backend, toasts)` against a mock answering with `handler`. */
@@ -85,6 +85,20 @@ test("an oversize event stops the stream with a clear error", async () => {
   const upstream = new Response(new Blob([new TextEncoder().encode("data: "), big]).stream(), { headers: SSE });
   const res = await guardStream(upstream, { stallSeconds: 5 });
   await assert.rejects(res.text(), /larger than 16 MB/);
+});
+
+test("callers that did not ask for a stream get JSON: stream absent (the API default) or a nested key", async () => {
+  await withPlugin(undefined, async (call) => {
+    const { stream, ...rest } = JSON.parse(BODY);
+    assert.equal(stream, true);
+    for (const body of [rest, { ...rest, text: { stream: true } }]) {
+      const res = await call({ body: JSON.stringify(body) });
+      assert.equal(res.headers.get("content-type"), "application/json", JSON.stringify(body));
+      assert.equal((await res.json()).status, "completed");
+    }
+    const res = await call({ body: BODY });
+    assert.match(res.headers.get("content-type"), /text\/event-stream/);
+  });
 });
 
 test("stream:false callers get the final Responses JSON", async () => {
