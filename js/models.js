@@ -110,14 +110,23 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
     }
   }
 
-  async function fetchOnce() {
+  async function send() {
     const login = await credentials.current();
     const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(cfg.clientVersion || DEFAULT_CLIENT_VERSION)}`;
     const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": cfg.userAgent, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
     if (cfg.clientVersion) headers.version = cfg.clientVersion;
     if (etag) headers["if-none-match"] = etag;
-    const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  }
+
+  async function fetchOnce() {
+    let res = await send();
+    // A token revoked or expired early: refresh once (the same single-flight refresh a turn uses), retry once.
+    if (res.status === 401 && credentials.onUnauthorized) {
+      await res.body?.cancel().catch(() => {});
+      if (await credentials.onUnauthorized()) res = await send();
+    }
     if (res.status === 304) {
       freshUntil = now() + MODELS_TTL_MS;
       log("model list unchanged (304)");

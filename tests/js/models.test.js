@@ -156,3 +156,30 @@ test("the plugin loader starts a refresh in the background and the fetch resolve
     await backend.close();
   }
 });
+
+test("a 401 on the model list refreshes the login once and retries with the new token", async () => {
+  let token = "tok-old";
+  let refreshes = 0;
+  const creds = { current: async () => ({ access: token, accountId: "acc-models" }), onUnauthorized: async () => ((refreshes += 1), (token = "tok-new"), true) };
+  const seen = [];
+  const fetchImpl = async (url, init) => {
+    seen.push(init.headers.authorization);
+    if (init.headers.authorization !== "Bearer tok-new") return new Response('{"detail":"token expired"}', { status: 401 });
+    return new Response(JSON.stringify(MOCK_MODELS), { status: 200, headers: { etag: MOCK_MODELS_ETAG } });
+  };
+  const catalog = new core.Catalog();
+  const refresher = createModelsRefresher({ catalog, cfg: cfgFor("http://127.0.0.1:9/backend-api/codex"), credentials: creds, cachePath: tmpCache(), fetch: fetchImpl });
+  await refresher.refresh();
+  assert.deepEqual(seen, ["Bearer tok-old", "Bearer tok-new"]);
+  assert.equal(refreshes, 1);
+  assert.deepEqual(catalog.models().map((m) => m.slug), LIVE);
+
+  // A refresh that cannot help (false) means no retry, and the bundled list stays.
+  const stuck = { current: async () => ({ access: "tok-dead" }), onUnauthorized: async () => false };
+  const calls = [];
+  const other = new core.Catalog();
+  const r2 = createModelsRefresher({ catalog: other, cfg: cfgFor("http://127.0.0.1:9/backend-api/codex"), credentials: stuck, cachePath: tmpCache(), fetch: async (u, i) => (calls.push(i.headers.authorization), new Response("{}", { status: 401 })) });
+  await r2.refresh();
+  assert.equal(calls.length, 1);
+  assert.deepEqual(other.models().map((m) => m.slug), BUNDLED);
+});
