@@ -610,6 +610,21 @@ mod tests {
         assert_eq!(p.last_boundary(), 0, "no blank line yet");
     }
 
+    /// `body` cut at the (clamped, sorted) offsets `cuts`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn cut(body: &[u8], cuts: Vec<usize>) -> Vec<&[u8]> {
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(body.len())).collect();
+        cuts.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut prev = 0;
+        for c in cuts {
+            chunks.push(&body[prev..c]);
+            prev = c;
+        }
+        chunks.push(&body[prev..]);
+        chunks
+    }
+
     /// The scanner against the parser: the same events, each span parses to its event, and a
     /// decided kind is the kind of the parser's event type.
     fn scanner_agrees(body: &[u8], chunks: &[&[u8]]) {
@@ -711,15 +726,7 @@ mod tests {
                 let at = (i * 37) % (body.len() + 1);
                 body.splice(at..at, p.bytes());
             }
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(body.len())).collect();
-            cuts.sort_unstable();
-            let mut chunks = Vec::new();
-            let mut prev = 0;
-            for c in cuts {
-                chunks.push(&body[prev..c]);
-                prev = c;
-            }
-            chunks.push(&body[prev..]);
+            let chunks = cut(&body, cuts);
             scanner_agrees(&body, &chunks);
         }
 
@@ -731,15 +738,7 @@ mod tests {
             ], 0..300),
             cuts in proptest::collection::vec(0usize..300, 0..8),
         ) {
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(body.len())).collect();
-            cuts.sort_unstable();
-            let mut chunks = Vec::new();
-            let mut prev = 0;
-            for c in cuts {
-                chunks.push(&body[prev..c]);
-                prev = c;
-            }
-            chunks.push(&body[prev..]);
+            let chunks = cut(&body, cuts);
             let mut whole = SseParser::new();
             let mut expected = whole.feed(&body).unwrap();
             expected.extend(whole.finish());
