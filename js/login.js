@@ -3,7 +3,7 @@
 // URLs, parsing and token replies come from the Rust core; this file does fetch, timers, the
 // browser and the one-line failure reasons (OpenCode itself only prints "Failed"). No secret
 // (code, verifier, token) is ever printed: every message goes through the core's redact().
-import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { callCore } from "./core.js";
 
 export const LABELS = Object.freeze({
@@ -28,6 +28,8 @@ export function openBrowser(url, env = process.env, platform = process.platform)
         ? ["rundll32", ["url.dll,FileProtocolHandler", url]]
         : ["xdg-open", [url]];
   try {
+    // node:child_process (and the stream/net modules under it) is loaded only when a browser is opened.
+    const { spawn } = createRequire(import.meta.url)("node:child_process");
     const child = spawn(cmd, args, { stdio: "ignore", detached: true });
     child.on("error", () => {});
     child.unref();
