@@ -89,6 +89,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
           readSince = Date.now();
           chunk = await reader.read();
           readSince = 0;
+          if (closed) return; // the consumer cancelled while the read was pending
           if (stopped) return end(controller, stopped);
           if (chunk.done) {
             const n = callLoaded(core, () => rewriter.finish());

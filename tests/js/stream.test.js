@@ -72,6 +72,44 @@ test("a stalled stream is stopped after stallSeconds", async () => {
   }, { stallSeconds: 0.2 });
 });
 
+test("a consumer that cancels during a pending read stops the upstream; a slow consumer is no stall", async () => {
+  let upstreamCancelled = false;
+  const upstream = new ReadableStream({
+    start(c) {
+      c.enqueue(new TextEncoder().encode(sseEvent("response.created", { response: {} })));
+    },
+    cancel() {
+      upstreamCancelled = true;
+    },
+  });
+  const res = await guardStream(new Response(upstream), { stallSeconds: 5 });
+  const reader = res.body.getReader();
+  assert.match(new TextDecoder().decode((await reader.read()).value), /response\.created/);
+  const pending = reader.read(); // waits on an upstream that sends nothing more
+  await sleep(50);
+  await reader.cancel("user stopped");
+  assert.deepEqual(await pending, { done: true, value: undefined });
+  assert.ok(upstreamCancelled, "the upstream body was not cancelled");
+
+  // Backpressure is not a stall: the consumer pauses 3x longer than stallSeconds between reads.
+  const whole = textStream("slow reader");
+  const events = whole.split(/(?<=\n\n)/);
+  const many = new ReadableStream({ start(c) { for (const e of events) c.enqueue(new TextEncoder().encode(e)); c.close(); } });
+  const res2 = await guardStream(new Response(many), { stallSeconds: 0.1 });
+  const r2 = res2.body.getReader();
+  let text = "";
+  let reads = 0;
+  for (;;) {
+    const { done, value } = await r2.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    reads += 1;
+    if (reads <= 3) await sleep(300);
+  }
+  assert.equal(text, whole);
+  assert.ok(reads >= 3, `only ${reads} reads`);
+});
+
 test("response.failed becomes a readable error", async () => {
   const failed = sseEvent("response.created", { response: {} }) + sseEvent("response.failed", { response: { error: { code: "context_length_exceeded", message: "Your input exceeds the context window of this model." } } });
   await withPlugin(() => stream(pieces(failed, 13)), async (call) => {
