@@ -2,7 +2,7 @@
 //! (tests/fixtures/requests/captured/, by scripts/capture-requests) and hand-written realistic ones
 //! for what a short capture cannot show (tests/fixtures/requests/<name>.input.json); the expected
 //! result is in tests/fixtures/requests/<name>.output.json (`{body, model, effort, notice,
-//! promptCacheKey}`, body as a JSON object).
+//! promptCacheKey, callerStreams}`, body as a JSON object).
 //! `UPDATE_GOLDEN=1 cargo test --test request_golden` rewrites the expected files: review the diff.
 
 use std::collections::HashMap;
