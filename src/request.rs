@@ -519,13 +519,14 @@ fn write_slot(w: &mut Writer<'_>, scanned: &Scanned<'_>, d: &Decided<'_>, slot: 
     Ok(())
 }
 
-/// True if the string token holds only whitespace (checked on the raw bytes; decoded only when
-/// an escape comes before any other character).
+/// True if the string token holds only whitespace, Unicode's included, as `str::trim` reads it
+/// (checked on the raw bytes; decoded only when an escape or a non-ASCII character comes before
+/// any other character).
 fn is_blank(text: &str, s: Str) -> bool {
     let raw = text.as_bytes().get(s.span.start.saturating_add(1)..s.span.end.saturating_sub(1)).unwrap_or_default();
     match raw.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         None => true,
-        Some(b'\\') => decode(text, s).is_none_or(|t| t.trim().is_empty()),
+        Some(&b) if b == b'\\' || b >= 0x80 => decode(text, s).is_none_or(|t| t.trim().is_empty()),
         Some(_) => false,
     }
 }

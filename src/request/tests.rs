@@ -484,3 +484,23 @@ mod properties {
         content[0]["text"].as_str().is_some_and(|t| t.starts_with("[tool output for "))
     }
 }
+
+#[test]
+fn unicode_whitespace_instructions_are_blank() {
+    // Found by fuzz/fuzz_targets/request_json.rs: instructions of a raw NO-BREAK SPACE (after an
+    // escaped vertical tab) were kept as non-blank, so the fallback instructions were not sent.
+    let bodies = [
+        r#"{"model":"gpt-5.4","instructions":"\u00a0","input":[]}"#.to_string(),
+        r#"{"model":"gpt-5.4","instructions":"\u000b\u00a0","input":[]}"#.to_string(),
+        "{\"model\":\"gpt-5.4\",\"instructions\":\"\u{a0}\",\"input\":[]}".to_string(),
+        "{\"model\":\"gpt-5.4\",\"instructions\":\" \u{2003}\\n\u{3000}\",\"input\":[]}".to_string(),
+    ];
+    for body in bodies {
+        let out: Value = serde_json::from_str(&transform(&body, &Catalog::bundled(), &Options::default()).unwrap().body).unwrap();
+        let sent = out["instructions"].as_str().unwrap();
+        assert!(!sent.trim().is_empty(), "{body} sent blank instructions {sent:?}");
+    }
+    let body = "{\"instructions\":\"\u{a0}be brief\",\"input\":[]}";
+    let kept: Value = serde_json::from_str(&transform(body, &Catalog::bundled(), &Options::default()).unwrap().body).unwrap();
+    assert_eq!(kept["instructions"], "\u{a0}be brief");
+}
