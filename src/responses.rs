@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::CoreError;
-use crate::sse::{parse_event, Carry, Kind, Scanned, SseError, SseParser, SseScanner};
+use crate::sse::{parse_event, parse_events, Carry, Kind, Scanned, SseError, SseScanner};
 use crate::stream::{event_type, failure, StreamFailure};
 
 /// Largest stream the collector accepts.
@@ -147,9 +147,7 @@ impl SseCollector {
         }
         let raw = self.carry.raw(ev, chunk, chunk_start);
         if ev.kind == Kind::Delta {
-            self.deltas.extend_from_slice(&raw);
-            self.deltas.extend_from_slice(b"\n\n");
-            return;
+            return self.keep_delta(&raw);
         }
         let Some(e) = parse_event(&raw) else { return };
         let kind = event_type(&e);
@@ -163,10 +161,7 @@ impl SseCollector {
                     self.completed = Some(e.data);
                 }
             }
-            Kind::Delta if self.done.is_empty() => {
-                self.deltas.extend_from_slice(&raw);
-                self.deltas.extend_from_slice(b"\n\n");
-            }
+            Kind::Delta if self.done.is_empty() => self.keep_delta(&raw),
             k @ (Kind::ItemAdded | Kind::ItemDone) => {
                 let Ok(v) = serde_json::from_str::<Value>(&e.data) else { return };
                 let index = v.get("output_index").and_then(Value::as_i64).unwrap_or(0);
@@ -184,13 +179,18 @@ impl SseCollector {
     }
 }
 
+impl SseCollector {
+    /// Keeps a delta event's raw bytes, closed by a blank line, for [`replay_deltas`].
+    fn keep_delta(&mut self, raw: &[u8]) {
+        self.deltas.extend_from_slice(raw);
+        self.deltas.extend_from_slice(b"\n\n");
+    }
+}
+
 /// Delta text by item id, from the raw delta events.
 fn replay_deltas(raw: &[u8]) -> BTreeMap<String, String> {
     let mut text: BTreeMap<String, String> = BTreeMap::new();
-    let mut parser = SseParser::new();
-    let mut events = parser.feed(raw).unwrap_or_default();
-    events.extend(parser.finish());
-    for e in events {
+    for e in parse_events(raw) {
         let Ok(v) = serde_json::from_str::<Value>(&e.data) else { continue };
         let item_id = v.get("item_id").and_then(Value::as_str).unwrap_or("").to_string();
         let delta = v.get("delta").and_then(Value::as_str).unwrap_or("");

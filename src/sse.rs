@@ -431,12 +431,17 @@ impl Carry {
     }
 }
 
-/// The event in one event's raw bytes (as [`Carry::raw`] gives them), read by [`SseParser`].
-pub fn parse_event(raw: &[u8]) -> Option<Event> {
+/// Every event in `raw`, read by a fresh [`SseParser`] to the end (an oversize event ends the list).
+pub fn parse_events(raw: &[u8]) -> Vec<Event> {
     let mut parser = SseParser::new();
     let mut events = parser.feed(raw).unwrap_or_default();
     events.extend(parser.finish());
-    events.pop()
+    events
+}
+
+/// The event in one event's raw bytes (as [`Carry::raw`] gives them).
+pub fn parse_event(raw: &[u8]) -> Option<Event> {
+    parse_events(raw).pop()
 }
 
 /// The first occurrence of `needle` (which starts with `"`) in `hay`: the key is almost always
