@@ -2,9 +2,9 @@
 //! the benchmark: `scripts/bench` is). Usage: cargo run --release --example sse_speed FILE.sse
 use std::time::Instant;
 
-use opencode_chatgpt_wasm::responses::SseCollector;
-use opencode_chatgpt_wasm::sse::SseScanner;
-use opencode_chatgpt_wasm::stream::StreamRewriter;
+use opencode_chatgpt_wasm::stream::collector::SseCollector;
+use opencode_chatgpt_wasm::stream::rewriter::StreamRewriter;
+use opencode_chatgpt_wasm::stream::sse::SseScanner;
 
 fn main() {
     let path = std::env::args().nth(1).expect("FILE.sse");

@@ -4,10 +4,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { catalogModels } from "./catalog.js";
-import { checkOpencode, minOpencodeVersion, runDoctor } from "./doctor.js";
-import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install-files.js";
-import { runInstall, runUninstall } from "./install.js";
+import { catalogModels } from "./request/catalog.js";
+import { checkOpencode, minOpencodeVersion, runDoctor } from "./install/doctor.js";
+import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install/files.js";
+import { runInstall, runUninstall } from "./install/install.js";
 
 const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
 

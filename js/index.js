@@ -2,13 +2,13 @@
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
 import { loadCore } from "./core.js";
-import { createCodexFetch } from "./fetch.js";
-import { createCredentials, defaultAuthPath } from "./auth.js";
-import { loginMethods } from "./login.js";
-import { createQuota } from "./quota.js";
-import { startModelsRefresh } from "./models.js";
+import { createCodexFetch } from "./transport/fetch.js";
+import { createCredentials, defaultAuthPath } from "./auth/credentials.js";
+import { loginMethods } from "./auth/login.js";
+import { createQuota } from "./transport/quota.js";
+import { startModelsRefresh } from "./request/models.js";
 
-export { latestRateLimits } from "./quota.js";
+export { latestRateLimits } from "./transport/quota.js";
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -39,7 +39,7 @@ async function server(input, options) {
       id: "openai",
       async models(provider, ctx) {
         if (ctx?.auth?.type !== "oauth") return provider?.models ?? {};
-        const { providerModels } = await import("./catalog.js"); // loaded on demand: keeps plugin load light
+        const { providerModels } = await import("./request/catalog.js"); // loaded on demand: keeps plugin load light
         return providerModels(provider?.models ?? {}, cfg);
       },
     },

@@ -280,7 +280,7 @@ ${other.join("\n")}
   already stringified the JSON). Ours = \`new SseCollector()\`, \`push(chunk)\` per chunk, \`finish()\` → JSON string. All three read
   the same chunks through a \`ReadableStream\` reader. The rewrite row is \`new StreamRewriter()\`, \`push\` per chunk, \`finish()\`.
 - Pass-through: the mocked backend answers a \`Response\` over the chunk stream; ours goes through \`createCodexFetch\` from
-  \`dist/fetch.js\` (identity body transform, stub credentials), the anchor through its \`handleSuccessResponse(res, true)\`. Only the
+  \`dist/transport/fetch.js\` (identity body transform, stub credentials), the anchor through its \`handleSuccessResponse(res, true)\`. Only the
   draining of the returned body is timed (the wrapper's own per-request cost is listed apart). Per-event latency: the first
   ${report.results[Object.keys(report.results)[0]]?.stream?.perEvent?.events ?? "N"} events are enqueued one at a time into a live body and each is awaited at the reader's end (counted by its
   blank-line terminator); median round trip per event.

@@ -159,10 +159,10 @@ async function ourRewrite(Rewriter, stream) {
     rw.free?.();
   }
 }
-/** Our fetch wrapper (dist/fetch.js) over a mocked backend; the body transform is the identity so only the
+/** Our fetch wrapper (dist/transport/fetch.js) over a mocked backend; the body transform is the identity so only the
  * response path is measured. `respond(src)` is what the mocked fetch answers. */
 async function ourWrapper() {
-  const { createCodexFetch } = await import(new URL("fetch.js", DIST).href);
+  const { createCodexFetch } = await import(new URL("transport/fetch.js", DIST).href);
   const { resolveConfig } = await import(new URL("config.js", DIST).href);
   const cfg = resolveConfig({ endpoint: "http://127.0.0.1:9/backend-api/codex" }, {});
   const credentials = { current: async () => ({ access: "bench-access-token", accountId: "bench-account" }) };

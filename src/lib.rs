@@ -1,29 +1,25 @@
-//! Sans-IO core of the opencode-chatgpt-wasm OpenCode plugin.
+//! Sans-IO core of the opencode-chatgpt-wasm OpenCode plugin, in three parts and a boundary:
 //!
-//! What it does: the ChatGPT OAuth protocol decisions (PKCE, JWT claims), the Codex request
-//! transform and model catalog, and (in later modules) SSE handling and error classification.
+//! | part | decides |
+//! |---|---|
+//! | [`auth`] | sign-in: PKCE, OAuth and device code, token replies, refresh decisions, JWT claims, redaction |
+//! | [`request`] | what is sent: the Codex request transform and the model catalog |
+//! | [`stream`] | what comes back: SSE parsing, the pass-through rewriter, the JSON collector, error and rate-limit classification |
+//! | `wasm` | the only wasm-bindgen layer (wasm32 only), one export module per part |
+//!
+//! Shared by the parts: [`error`] (the coded-error trait), [`num`] (decimal parsing), [`random`]
+//! (the secure random source).
+//!
 //! What it never does: network, files, clocks or logging. The JS shim does all I/O and hands
 //! in bytes, strings and `now_ms`; randomness comes through [`random::fill`] (getrandom, i.e.
 //! `crypto.getRandomValues` in wasm) or is injected by the caller in tests.
 
-pub mod callback_page;
-pub mod device;
+pub mod auth;
 pub mod error;
-pub mod errors_http;
-pub mod jwt;
-pub mod limits;
-pub mod models;
 pub mod num;
-pub mod oauth;
-pub mod pkce;
 pub mod random;
-pub mod redact;
 pub mod request;
-pub mod responses;
-pub mod sse;
 pub mod stream;
-pub mod token;
-pub mod token_response;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -43,7 +43,9 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         }
         format!("e{esign}{edigits}")
     };
-    serde_json::from_str::<f64>(&format!("{sign}{int}{frac}{exp}")).ok().filter(|v| v.is_finite())
+    serde_json::from_str::<f64>(&format!("{sign}{int}{frac}{exp}"))
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 #[cfg(test)]
@@ -54,10 +56,24 @@ mod tests {
 
     #[test]
     fn reads_what_headers_and_messages_hold() {
-        for (s, want) in [("20", Some(20.0)), ("1.5", Some(1.5)), ("+2", Some(2.0)), ("-0.25", Some(-0.25)), (".5", Some(0.5)), ("5.", Some(5.0)), ("1e3", Some(1000.0)), ("2E+2", Some(200.0)), ("45.0", Some(45.0)), ("007", Some(7.0)), ("00.5", Some(0.5))] {
+        for (s, want) in [
+            ("20", Some(20.0)),
+            ("1.5", Some(1.5)),
+            ("+2", Some(2.0)),
+            ("-0.25", Some(-0.25)),
+            (".5", Some(0.5)),
+            ("5.", Some(5.0)),
+            ("1e3", Some(1000.0)),
+            ("2E+2", Some(200.0)),
+            ("45.0", Some(45.0)),
+            ("007", Some(7.0)),
+            ("00.5", Some(0.5)),
+        ] {
             assert_eq!(parse_decimal(s), want, "{s}");
         }
-        for s in ["", "+", ".", "-.", "inf", "NaN", "1e400", "1.2.3", "1e", "e5", " 1", "1 ", "0x10", "١"] {
+        for s in [
+            "", "+", ".", "-.", "inf", "NaN", "1e400", "1.2.3", "1e", "e5", " 1", "1 ", "0x10", "١",
+        ] {
             assert_eq!(parse_decimal(s), None, "{s:?}");
         }
     }

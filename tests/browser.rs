@@ -2,14 +2,11 @@
 #![cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-#[path = "wasm_core.rs"]
-mod core_suite;
+#[path = "wasm_auth.rs"]
+mod auth_suite;
 
-#[path = "wasm_transform.rs"]
-mod transform_suite;
-
-#[path = "wasm_login.rs"]
-mod login_suite;
+#[path = "wasm_request.rs"]
+mod request_suite;
 
 #[path = "wasm_stream.rs"]
 mod stream_suite;

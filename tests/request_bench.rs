@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use opencode_chatgpt_wasm::models::Catalog;
-use opencode_chatgpt_wasm::request::{transform, Options};
+use opencode_chatgpt_wasm::request::models::Catalog;
+use opencode_chatgpt_wasm::request::transform::{transform, Options};
 use serde_json::{json, Value};
 
 /// ~300 items the way OpenCode sends a long session: ids on every item, encrypted reasoning,
@@ -20,10 +20,27 @@ fn session(target_bytes: usize) -> String {
     };
     let b64 = |n: usize, r: &mut dyn FnMut() -> u64| -> String {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        (0..n).map(|_| alphabet[(r() % 64) as usize] as char).collect()
+        (0..n)
+            .map(|_| alphabet[(r() % 64) as usize] as char)
+            .collect()
     };
     let prose = |n: usize, r: &mut dyn FnMut() -> u64| -> String {
-        let words = ["the", "cart", "total", "\"coupon\"", "is", "applied", "before", "gift card;", "tests\n", "pass", "café", "→", "fn x() {}", "\t"];
+        let words = [
+            "the",
+            "cart",
+            "total",
+            "\"coupon\"",
+            "is",
+            "applied",
+            "before",
+            "gift card;",
+            "tests\n",
+            "pass",
+            "café",
+            "→",
+            "fn x() {}",
+            "\t",
+        ];
         let mut s = String::new();
         while s.len() < n {
             s.push_str(words[(r() % words.len() as u64) as usize]);
@@ -31,7 +48,9 @@ fn session(target_bytes: usize) -> String {
         }
         s
     };
-    let mut input = vec![json!({"role": "user", "id": "msg_u0", "content": [{"type": "input_text", "text": prose(400, &mut rand)}]})];
+    let mut input = vec![
+        json!({"role": "user", "id": "msg_u0", "content": [{"type": "input_text", "text": prose(400, &mut rand)}]}),
+    ];
     let mut size = 0;
     let mut i = 0;
     while size < target_bytes {
@@ -76,8 +95,22 @@ fn transform_vs_serde_json_round_trip() {
     let catalog = Catalog::bundled();
     for target in [29_000, 2_000_000] {
         let body = session(target);
-        let ours = median(|| drop(std::hint::black_box(transform(&body, &catalog, &Options::default()).unwrap())), 41);
-        let floor = median(|| drop(std::hint::black_box(serde_json::from_str::<Value>(&body).unwrap().to_string())), 41);
+        let ours = median(
+            || {
+                drop(std::hint::black_box(
+                    transform(&body, &catalog, &Options::default()).unwrap(),
+                ))
+            },
+            41,
+        );
+        let floor = median(
+            || {
+                drop(std::hint::black_box(
+                    serde_json::from_str::<Value>(&body).unwrap().to_string(),
+                ))
+            },
+            41,
+        );
         let mb = body.len() as f64 / 1e6;
         println!(
             "{:>9} bytes: transform {:>8.3} ms ({:>6.0} MB/s), serde_json Value parse+serialize {:>8.3} ms ({:>6.0} MB/s), ratio {:.2}x",

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use opencode_chatgpt_wasm::models::Catalog;
-use opencode_chatgpt_wasm::request::{transform, Options};
+use opencode_chatgpt_wasm::request::models::Catalog;
+use opencode_chatgpt_wasm::request::transform::{transform, Options};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -23,7 +23,10 @@ fn check(input: &str, name: &str) {
     let raw: HashMap<String, Box<RawValue>> = serde_json::from_str(&input).unwrap();
     for key in ["tools", "instructions"] {
         if let Some(value) = raw.get(key) {
-            assert!(out.body.contains(&format!("\"{key}\":{}", value.get())), "{name}: {key} was not copied verbatim");
+            assert!(
+                out.body.contains(&format!("\"{key}\":{}", value.get())),
+                "{name}: {key} was not copied verbatim"
+            );
         }
     }
 
@@ -31,25 +34,39 @@ fn check(input: &str, name: &str) {
     actual["body"] = serde_json::from_str(&out.body).unwrap();
     let expected_path = dir.join(format!("{name}.output.json"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&expected_path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &expected_path,
+            serde_json::to_string_pretty(&actual).unwrap() + "\n",
+        )
+        .unwrap();
     }
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
     assert_eq!(actual, expected, "{name}");
 }
 
 #[test]
 fn captured_title_request() {
-    check("captured/opencode-1.18.33-title0.json", "opencode-1.18.33-title0");
+    check(
+        "captured/opencode-1.18.33-title0.json",
+        "opencode-1.18.33-title0",
+    );
 }
 
 #[test]
 fn captured_first_turn() {
-    check("captured/opencode-1.18.33-turn1.json", "opencode-1.18.33-turn1");
+    check(
+        "captured/opencode-1.18.33-turn1.json",
+        "opencode-1.18.33-turn1",
+    );
 }
 
 #[test]
 fn captured_turn_after_a_read_tool_call() {
-    check("captured/opencode-1.18.33-turn2.json", "opencode-1.18.33-turn2");
+    check(
+        "captured/opencode-1.18.33-turn2.json",
+        "opencode-1.18.33-turn2",
+    );
 }
 
 #[test]

@@ -35,9 +35,13 @@ fn rewriter_forwards_identical_bytes_at_every_split() {
         let second = r.push(&bytes[cut..]).unwrap();
         let last = r.finish();
         assert_eq!(first + second + last, bytes.len(), "cut at {cut}");
-        let mut reference = opencode_chatgpt_wasm::sse::SseParser::new();
+        let mut reference = opencode_chatgpt_wasm::stream::sse::SseParser::new();
         reference.feed(&bytes[..cut]).unwrap();
-        assert_eq!(first as u64, reference.last_boundary(), "cut at {cut}: whole events only");
+        assert_eq!(
+            first as u64,
+            reference.last_boundary(),
+            "cut at {cut}: whole events only"
+        );
         assert!(r.completed() && !r.failed() && r.error_message().is_none());
     }
 }
@@ -47,10 +51,20 @@ fn rewriter_reports_failure_and_truncation() {
     let mut r = x::StreamRewriter::new();
     let failed = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"usage_not_included\",\"message\":\"x\"}}}\n\n";
     let head = "data: {\"type\":\"response.created\"}\n\n";
-    assert_eq!(r.push(format!("{head}{failed}").as_bytes()).unwrap(), head.len(), "the events before the failure go");
+    assert_eq!(
+        r.push(format!("{head}{failed}").as_bytes()).unwrap(),
+        head.len(),
+        "the events before the failure go"
+    );
     assert!(r.failed());
-    assert_eq!(r.error_kind().unwrap().as_string().as_deref(), Some("not_included"));
-    assert!(r.error_message().unwrap().contains("does not include Codex"));
+    assert_eq!(
+        r.error_kind().unwrap().as_string().as_deref(),
+        Some("not_included")
+    );
+    assert!(r
+        .error_message()
+        .unwrap()
+        .contains("does not include Codex"));
 
     let mut t = x::StreamRewriter::new();
     let cut = STREAM.find("event: response.completed").unwrap();
@@ -71,33 +85,67 @@ fn collector_rebuilds_output_and_throws_on_truncation() {
     let mut t = x::SseCollector::new();
     t.push(&STREAM.as_bytes()[..40]).unwrap();
     let err = t.finish().unwrap_err();
-    assert_eq!(get(&err, "code").as_string().as_deref(), Some("response-incomplete"));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("response-incomplete")
+    );
 }
 
 #[wasm_bindgen_test]
 fn http_errors_reach_js_as_plain_objects() {
-    let body = r#"{"error":{"type":"usage_limit_reached","plan_type":"pro","resets_at":1700003600}}"#;
+    let body =
+        r#"{"error":{"type":"usage_limit_reached","plan_type":"pro","resets_at":1700003600}}"#;
     let e = x::classify_http_error(429, headers(&[]), body, 1_700_000_000_000.0, 0).unwrap();
     assert_eq!(get(&e, "kind").as_string().as_deref(), Some("usage_limit"));
-    assert_eq!(get(&e, "message").as_string().as_deref(), Some("ChatGPT usage limit reached for your pro plan; resets at 23:13 (in 1 h 0 min)"));
+    assert_eq!(
+        get(&e, "message").as_string().as_deref(),
+        Some("ChatGPT usage limit reached for your pro plan; resets at 23:13 (in 1 h 0 min)")
+    );
     assert_eq!(get(&e, "retryable").as_bool(), Some(false));
     assert_eq!(get(&e, "resetsAtMs").as_f64(), Some(1_700_003_600_000.0));
     assert_eq!(get(&e, "plan").as_string().as_deref(), Some("pro"));
     let r = x::classify_http_error(429, headers(&[("Retry-After", "2")]), "", 0.0, 0).unwrap();
     assert_eq!(get(&r, "retryAfterMs").as_f64(), Some(2000.0));
-    assert_eq!(x::retry_delay_ms(1, "server".into(), None, 0.5).unwrap(), Some(200.0));
-    assert_eq!(x::retry_delay_ms(4, "transport".into(), None, 0.5).unwrap(), None);
-    assert_eq!(x::retry_delay_ms(1, "usage_limit".into(), Some(5.0), 0.5).unwrap(), None);
+    assert_eq!(
+        x::retry_delay_ms(1, "server".into(), None, 0.5).unwrap(),
+        Some(200.0)
+    );
+    assert_eq!(
+        x::retry_delay_ms(4, "transport".into(), None, 0.5).unwrap(),
+        None
+    );
+    assert_eq!(
+        x::retry_delay_ms(1, "usage_limit".into(), Some(5.0), 0.5).unwrap(),
+        None
+    );
     assert!(x::retry_delay_ms(1, "bogus".into(), None, 0.5).is_err());
 }
 
 #[wasm_bindgen_test]
 fn rate_limit_headers_and_warnings() {
-    assert!(x::parse_rate_limits(headers(&[("content-type", "text/plain")])).unwrap().is_null());
-    let low = x::parse_rate_limits(headers(&[("x-codex-primary-used-percent", "50"), ("x-codex-primary-window-minutes", "300")])).unwrap();
-    let high = x::parse_rate_limits(headers(&[("X-Codex-Primary-Used-Percent", "96"), ("x-codex-primary-window-minutes", "300")])).unwrap();
-    assert_eq!(get(&get(&high, "primary"), "usedPercent").as_f64(), Some(96.0));
+    assert!(
+        x::parse_rate_limits(headers(&[("content-type", "text/plain")]))
+            .unwrap()
+            .is_null()
+    );
+    let low = x::parse_rate_limits(headers(&[
+        ("x-codex-primary-used-percent", "50"),
+        ("x-codex-primary-window-minutes", "300"),
+    ]))
+    .unwrap();
+    let high = x::parse_rate_limits(headers(&[
+        ("X-Codex-Primary-Used-Percent", "96"),
+        ("x-codex-primary-window-minutes", "300"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        get(&get(&high, "primary"), "usedPercent").as_f64(),
+        Some(96.0)
+    );
     assert_eq!(x::quota_warning(JsValue::NULL, low.clone()).unwrap(), None);
-    assert_eq!(x::quota_warning(low, high.clone()).unwrap().as_deref(), Some("ChatGPT usage: 96% of your 5 h limit used"));
+    assert_eq!(
+        x::quota_warning(low, high.clone()).unwrap().as_deref(),
+        Some("ChatGPT usage: 96% of your 5 h limit used")
+    );
     assert_eq!(x::quota_warning(high.clone(), high).unwrap(), None);
 }

@@ -5,8 +5,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::errors_http::{classify, human_duration, retry_after_from_text, retry_delay, ErrorKind, MAX_ATTEMPTS};
-use opencode_chatgpt_wasm::limits;
+use opencode_chatgpt_wasm::stream::errors_http::{
+    classify, human_duration, retry_after_from_text, retry_delay, ErrorKind, MAX_ATTEMPTS,
+};
+use opencode_chatgpt_wasm::stream::limits;
 use opencode_chatgpt_wasm_fuzz::{object, pick, Json, Key};
 
 const HEADERS: &[&str] = &[
@@ -48,7 +50,9 @@ struct Input {
 }
 
 fn headers(h: &[(u8, String)]) -> Vec<(String, String)> {
-    h.iter().map(|(k, v)| (pick(HEADERS, *k).to_string(), v.clone())).collect()
+    h.iter()
+        .map(|(k, v)| (pick(HEADERS, *k).to_string(), v.clone()))
+        .collect()
 }
 
 fuzz_target!(|input: Input| {
@@ -64,15 +68,30 @@ fuzz_target!(|input: Input| {
     let e = classify(input.status, &hs, &body, input.now_ms, input.tz_offset_min);
     assert_eq!(e.status, input.status);
     assert!(!e.message.trim().is_empty());
-    assert_eq!(e.retryable, matches!(e.kind, ErrorKind::Server | ErrorKind::RateLimited));
+    assert_eq!(
+        e.retryable,
+        matches!(e.kind, ErrorKind::Server | ErrorKind::RateLimited)
+    );
     if body.contains("<script") && !body.trim_start().starts_with('{') {
-        assert!(!e.message.contains("<script"), "raw markup in {}", e.message);
+        assert!(
+            !e.message.contains("<script"),
+            "raw markup in {}",
+            e.message
+        );
     }
 
-    match retry_delay(input.attempt, e.kind, input.retry_after_ms.or(e.retry_after_ms), input.rand01) {
+    match retry_delay(
+        input.attempt,
+        e.kind,
+        input.retry_after_ms.or(e.retry_after_ms),
+        input.rand01,
+    ) {
         Some(delay) => {
             assert!(input.attempt >= 1 && input.attempt < MAX_ATTEMPTS);
-            assert!(matches!(e.kind, ErrorKind::Server | ErrorKind::RateLimited | ErrorKind::Transport));
+            assert!(matches!(
+                e.kind,
+                ErrorKind::Server | ErrorKind::RateLimited | ErrorKind::Transport
+            ));
             assert!(delay <= 60_000, "delay {delay} ms");
         }
         None => {}

@@ -5,8 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::request::{transform, Options};
-use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, object, pick, Json};
+use opencode_chatgpt_wasm::request::transform::{transform, Options};
+use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, object, pick, Json, CATALOG};
 use serde_json::Value;
 
 const FIELDS: &[&str] = &[
@@ -26,8 +26,27 @@ const FIELDS: &[&str] = &[
     "upgrade",
 ];
 const WORDS: &[&str] = &[
-    "gpt-5.4", "gpt-5.5", "gpt-5-codex", "gpt-5.1-codex-max", "codex-mini-latest", "list", "hide", "priority", "fast",
-    "low", "medium", "high", "xhigh", "none", "minimal", "openai/", "-fast", "-high", "-none", "-xhigh", "GPT-5.4",
+    "gpt-5.4",
+    "gpt-5.5",
+    "gpt-5-codex",
+    "gpt-5.1-codex-max",
+    "codex-mini-latest",
+    "list",
+    "hide",
+    "priority",
+    "fast",
+    "low",
+    "medium",
+    "high",
+    "xhigh",
+    "none",
+    "minimal",
+    "openai/",
+    "-fast",
+    "-high",
+    "-none",
+    "-xhigh",
+    "GPT-5.4",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -68,15 +87,21 @@ fn doc_text(doc: &Doc) -> String {
             let models: Vec<Value> = entries
                 .iter()
                 .map(|e| {
-                    let mut f: Vec<(String, Value)> =
-                        e.fields.iter().map(|(k, v)| (pick(FIELDS, *k).to_string(), v.to_value())).collect();
+                    let mut f: Vec<(String, Value)> = e
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (pick(FIELDS, *k).to_string(), v.to_value()))
+                        .collect();
                     match &e.slug {
                         Some(Slug::Word(w)) => f.push(("slug".into(), word(*w).into())),
                         Some(Slug::Text(t)) => f.push(("slug".into(), t.clone().into())),
                         None => {}
                     }
                     if let Some(levels) = &e.levels {
-                        let levels = levels.iter().map(|l| serde_json::json!({ "effort": word(*l) })).collect();
+                        let levels = levels
+                            .iter()
+                            .map(|l| serde_json::json!({ "effort": word(*l) }))
+                            .collect();
                         f.push(("supported_reasoning_levels".into(), Value::Array(levels)));
                     }
                     if let Some(p) = e.priority {
@@ -108,14 +133,22 @@ fuzz_target!(|input: Input| {
             suffix.map(word).unwrap_or_default()
         );
         let resolved = catalog.resolve(&name, default_model);
-        assert!(catalog.get(&resolved.model).is_some(), "{name:?} resolved to {:?}, not a live model", resolved.model);
+        assert!(
+            catalog.get(&resolved.model).is_some(),
+            "{name:?} resolved to {:?}, not a live model",
+            resolved.model
+        );
         let body = serde_json::json!({ "model": name, "input": [] }).to_string();
         let out = transform(&body, &catalog, &Options { default_model })
             .unwrap_or_else(|e| panic!("refused a request for {name:?}: {e}"));
         assert_eq!(out.model, resolved.model);
         assert_codex_invariants(&out.body);
         if let (Some(effort), Some(info)) = (&out.effort, catalog.get(&out.model)) {
-            assert!(info.efforts.iter().any(|e| e.as_str() == effort), "effort {effort} not offered by {}", out.model);
+            assert!(
+                info.efforts.iter().any(|e| e.as_str() == effort),
+                "effort {effort} not offered by {}",
+                out.model
+            );
         }
     }
 });

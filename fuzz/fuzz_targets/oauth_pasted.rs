@@ -5,7 +5,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::oauth::{parse_pasted, percent_encode, Pasted};
+use opencode_chatgpt_wasm::auth::oauth::{parse_pasted, percent_encode, Pasted};
 
 #[derive(Arbitrary, Debug)]
 enum Form {
@@ -18,14 +18,25 @@ enum Form {
 
 #[derive(Arbitrary, Debug)]
 enum Input {
-    Raw { input: String, state: String },
-    Pair { form: Form, code: String, state: String, wrap: u8, junk: String },
+    Raw {
+        input: String,
+        state: String,
+    },
+    Pair {
+        form: Form,
+        code: String,
+        state: String,
+        wrap: u8,
+        junk: String,
+    },
 }
 
 /// A code the user could carry over by hand: visible, no separators the paste reader splits on.
 fn bare_ok(code: &str) -> bool {
     !code.is_empty()
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+".contains(&b))
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+".contains(&b))
         && !code.starts_with(['"', '\'', '<', '>', '`'])
 }
 
@@ -33,17 +44,29 @@ fuzz_target!(|input: Input| {
     match input {
         Input::Raw { input, state } => match parse_pasted(&input, &state) {
             Ok(Pasted { code, state: got }) => {
-                assert!(!code.is_empty() && !code.contains(|c: char| c.is_whitespace() || c.is_control()));
+                assert!(
+                    !code.is_empty()
+                        && !code.contains(|c: char| c.is_whitespace() || c.is_control())
+                );
                 assert!(got.is_none() || got.as_deref() == Some(state.as_str()));
             }
             Err(_) => {}
         },
-        Input::Pair { form, code, state, wrap, junk } => {
-            let valid_code = !code.is_empty() && !code.contains(|c: char| c.is_whitespace() || c.is_control());
+        Input::Pair {
+            form,
+            code,
+            state,
+            wrap,
+            junk,
+        } => {
+            let valid_code =
+                !code.is_empty() && !code.contains(|c: char| c.is_whitespace() || c.is_control());
             let (c, s) = (percent_encode(&code), percent_encode(&state));
             let j = percent_encode(&junk);
             let text = match form {
-                Form::Url => format!("http://localhost:1455/auth/callback?code={c}&scope={j}&state={s}"),
+                Form::Url => {
+                    format!("http://localhost:1455/auth/callback?code={c}&scope={j}&state={s}")
+                }
                 Form::Query => format!("state={s}&code={c}&x={j}"),
                 Form::Fragment => format!("http://localhost:1455/auth/callback#state={s}&code={c}"),
                 Form::CodeHashState => format!("{code}#{state}"),
@@ -56,16 +79,36 @@ fuzz_target!(|input: Input| {
                 _ => format!("<{text}>"),
             };
             let got = parse_pasted(&text, &state);
-            let want_state = if state.is_empty() { None } else { Some(state.clone()) };
+            let want_state = if state.is_empty() {
+                None
+            } else {
+                Some(state.clone())
+            };
             match form {
                 Form::Url | Form::Query | Form::Fragment if valid_code => {
-                    assert_eq!(got, Ok(Pasted { code, state: want_state }), "{text}");
+                    assert_eq!(
+                        got,
+                        Ok(Pasted {
+                            code,
+                            state: want_state
+                        }),
+                        "{text}"
+                    );
                 }
                 Form::Url | Form::Query | Form::Fragment => assert!(got.is_err(), "{text}"),
                 Form::CodeHashState if bare_ok(&code) && bare_ok(&state) => {
-                    assert_eq!(got, Ok(Pasted { code, state: want_state }), "{text}");
+                    assert_eq!(
+                        got,
+                        Ok(Pasted {
+                            code,
+                            state: want_state
+                        }),
+                        "{text}"
+                    );
                 }
-                Form::Bare if bare_ok(&code) => assert_eq!(got, Ok(Pasted { code, state: None }), "{text}"),
+                Form::Bare if bare_ok(&code) => {
+                    assert_eq!(got, Ok(Pasted { code, state: None }), "{text}")
+                }
                 Form::CodeHashState | Form::Bare => {}
             }
         }

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::request::{transform, Options, RequestError};
-use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, is_json, members};
+use opencode_chatgpt_wasm::request::transform::{transform, Options, RequestError};
+use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, is_json, members, CATALOG};
 
 fuzz_target!(|data: &[u8]| {
     // JS hands the core strings, so invalid UTF-8 arrives replaced, as here.
@@ -14,11 +14,17 @@ fuzz_target!(|data: &[u8]| {
     let object = json.then(|| members(&body)).flatten();
     match transform(&body, &CATALOG, &Options::default()) {
         Ok(out) => {
-            assert!(object.is_some(), "accepted a body that is not a json object");
+            assert!(
+                object.is_some(),
+                "accepted a body that is not a json object"
+            );
             assert_codex_invariants(&out.body);
         }
         Err(RequestError::NotJson { .. }) => assert!(!json, "refused valid json as not json"),
-        Err(RequestError::NotObject) => assert!(json && object.is_none(), "refused a json object as not an object"),
+        Err(RequestError::NotObject) => assert!(
+            json && object.is_none(),
+            "refused a json object as not an object"
+        ),
         Err(RequestError::BadInput) => {
             let input_kinds: Vec<u8> = object
                 .expect("BadInput on a non-object")
@@ -26,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
                 .filter(|(k, _)| k == b"input")
                 .filter_map(|(_, v)| v.bytes().next())
                 .collect();
-            assert!(input_kinds.iter().any(|b| !matches!(b, b'[' | b'"' | b'n')), "BadInput with input kinds {input_kinds:?}");
+            assert!(
+                input_kinds.iter().any(|b| !matches!(b, b'[' | b'"' | b'n')),
+                "BadInput with input kinds {input_kinds:?}"
+            );
         }
         Err(e @ RequestError::Internal) => panic!("internal transform error: {e}"),
     }

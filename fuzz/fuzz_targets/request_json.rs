@@ -6,8 +6,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::request::{transform, Options};
-use opencode_chatgpt_wasm_fuzz::{CATALOG, assert_codex_invariants, object, pick, Json, Key};
+use opencode_chatgpt_wasm::request::transform::{transform, Options};
+use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, object, pick, Json, Key, CATALOG};
 use serde_json::Value;
 
 #[derive(Arbitrary, Debug)]
@@ -20,17 +20,43 @@ struct Item {
     extra: Vec<(Key, Json)>,
 }
 
-const ITEM_TYPES: &[&str] = &["message", "function_call", "function_call_output", "item_reference", "reasoning", "x"];
+const ITEM_TYPES: &[&str] = &[
+    "message",
+    "function_call",
+    "function_call_output",
+    "item_reference",
+    "reasoning",
+    "x",
+];
 const ROLES: &[&str] = &["user", "assistant", "system", "developer"];
-const MODELS: &[&str] = &["", "gpt-5.4", "gpt-5.4-high", "openai/gpt-5.4-fast", "gpt-5-codex", "GPT-5.4-XHIGH", "nope"];
+const MODELS: &[&str] = &[
+    "",
+    "gpt-5.4",
+    "gpt-5.4-high",
+    "openai/gpt-5.4-fast",
+    "gpt-5-codex",
+    "GPT-5.4-XHIGH",
+    "nope",
+];
 
 impl Item {
     fn to_value(&self) -> Value {
-        let mut fields: Vec<(String, Value)> = self.extra.iter().map(|(k, v)| (k.name(), v.to_value())).collect();
+        let mut fields: Vec<(String, Value)> = self
+            .extra
+            .iter()
+            .map(|(k, v)| (k.name(), v.to_value()))
+            .collect();
         fields.push(("type".into(), pick(ITEM_TYPES, self.kind).into()));
         fields.push(("role".into(), pick(ROLES, self.role).into()));
-        let part = if self.role % 2 == 0 { "input_text" } else { "output_text" };
-        fields.push(("content".into(), serde_json::json!([{ "type": part, "text": self.text }])));
+        let part = if self.role % 2 == 0 {
+            "input_text"
+        } else {
+            "output_text"
+        };
+        fields.push((
+            "content".into(),
+            serde_json::json!([{ "type": part, "text": self.text }]),
+        ));
         if let Some(id) = &self.id {
             fields.push(("id".into(), id.clone().into()));
         }
@@ -43,7 +69,8 @@ impl Item {
     /// A user or assistant message whose text must reach the backend.
     fn kept_text(&self) -> Option<&str> {
         let role = pick(ROLES, self.role);
-        (pick(ITEM_TYPES, self.kind) == "message" && (role == "user" || role == "assistant")).then_some(self.text.as_str())
+        (pick(ITEM_TYPES, self.kind) == "message" && (role == "user" || role == "assistant"))
+            .then_some(self.text.as_str())
     }
 }
 
@@ -59,7 +86,11 @@ struct Request {
 }
 
 fuzz_target!(|req: Request| {
-    let mut fields: Vec<(String, Value)> = req.known.iter().map(|(k, v)| (k.name(), v.to_value())).collect();
+    let mut fields: Vec<(String, Value)> = req
+        .known
+        .iter()
+        .map(|(k, v)| (k.name(), v.to_value()))
+        .collect();
     if let Some(m) = req.model {
         fields.push(("model".into(), pick(MODELS, m).into()));
     }
@@ -67,13 +98,23 @@ fuzz_target!(|req: Request| {
         fields.push(("instructions".into(), i.clone().into()));
     }
     if let Some(items) = &req.input {
-        fields.push(("input".into(), Value::Array(items.iter().map(Item::to_value).collect())));
+        fields.push((
+            "input".into(),
+            Value::Array(items.iter().map(Item::to_value).collect()),
+        ));
     }
-    let custom: Vec<(String, Value)> = req.custom.iter().map(|(k, v)| (format!("x-{k}"), v.to_value())).collect();
+    let custom: Vec<(String, Value)> = req
+        .custom
+        .iter()
+        .map(|(k, v)| (format!("x-{k}"), v.to_value()))
+        .collect();
     fields.extend(custom.iter().cloned());
     let body = object(fields);
     let input = body.to_string();
-    let input_ok = matches!(body.get("input"), None | Some(Value::Array(_) | Value::String(_) | Value::Null));
+    let input_ok = matches!(
+        body.get("input"),
+        None | Some(Value::Array(_) | Value::String(_) | Value::Null)
+    );
 
     let default_model = req.default_model.map(|m| pick(MODELS, m));
     let out = match transform(&input, &CATALOG, &Options { default_model }) {
@@ -84,18 +125,47 @@ fuzz_target!(|req: Request| {
         }
     };
     let members = assert_codex_invariants(&out.body);
-    let raw = |key: &str| members.iter().rev().find(|(k, _)| k == key.as_bytes()).map(|(_, v)| v.clone());
-    if let Some(Value::String(i)) = body.get("instructions").filter(|i| i.as_str().is_some_and(|s| !s.trim().is_empty())) {
-        assert_eq!(raw("instructions"), Some(Value::String(i.clone()).to_string()), "instructions changed");
+    let raw = |key: &str| {
+        members
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key.as_bytes())
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(Value::String(i)) = body
+        .get("instructions")
+        .filter(|i| i.as_str().is_some_and(|s| !s.trim().is_empty()))
+    {
+        assert_eq!(
+            raw("instructions"),
+            Some(Value::String(i.clone()).to_string()),
+            "instructions changed"
+        );
     }
-    assert_eq!(raw("model").map(|m| serde_json::from_str::<String>(&m).ok()), Some(Some(out.model.clone())));
-    assert!(CATALOG.get(&out.model).is_some(), "model {} is not live", out.model);
-    for (k, v) in body.as_object().into_iter().flatten().filter(|(k, _)| k.starts_with("x-")) {
+    assert_eq!(
+        raw("model").map(|m| serde_json::from_str::<String>(&m).ok()),
+        Some(Some(out.model.clone()))
+    );
+    assert!(
+        CATALOG.get(&out.model).is_some(),
+        "model {} is not live",
+        out.model
+    );
+    for (k, v) in body
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with("x-"))
+    {
         assert_eq!(raw(k), Some(v.to_string()), "custom field {k} changed");
     }
     for item in req.input.iter().flatten() {
         if let Some(text) = item.kept_text() {
-            assert!(out.body.contains(&Value::String(text.into()).to_string()), "lost text {text:?}: {}", out.body);
+            assert!(
+                out.body.contains(&Value::String(text.into()).to_string()),
+                "lost text {text:?}: {}",
+                out.body
+            );
         }
     }
 });

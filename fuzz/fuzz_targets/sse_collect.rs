@@ -4,7 +4,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::responses::{CollectError, SseCollector};
+use opencode_chatgpt_wasm::stream::collector::{CollectError, SseCollector};
 use opencode_chatgpt_wasm_fuzz::{chunks, is_json, sse_stream, Stream};
 
 #[derive(Arbitrary, Debug)]
@@ -30,6 +30,8 @@ fuzz_target!(|input: Input| {
         Ok(json) => assert!(is_json(json), "not json: {json}"),
         Err(CollectError::Failed(f)) => assert!(!f.message.is_empty()),
         Err(CollectError::Incomplete) => {}
-        Err(e @ (CollectError::TooLarge | CollectError::Sse(_))) => panic!("unexpected {e:?} on a small stream"),
+        Err(e @ (CollectError::TooLarge | CollectError::Sse(_))) => {
+            panic!("unexpected {e:?} on a small stream")
+        }
     }
 });

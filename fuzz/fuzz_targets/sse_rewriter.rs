@@ -7,8 +7,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::sse::{Event, SseParser};
-use opencode_chatgpt_wasm::stream::{event_type, failure, BufferedRewriter, StreamFailure};
+use opencode_chatgpt_wasm::stream::rewriter::{
+    event_type, failure, BufferedRewriter, StreamFailure,
+};
+use opencode_chatgpt_wasm::stream::sse::{Event, SseParser};
 use opencode_chatgpt_wasm_fuzz::{chunks, sse_stream, Stream};
 
 #[derive(Arbitrary, Debug)]
@@ -21,7 +23,9 @@ fn run(parts: &[&[u8]]) -> (Vec<u8>, bool, Option<StreamFailure>, bool) {
     let mut r = BufferedRewriter::new();
     let mut out = Vec::new();
     for part in parts {
-        let forwarded = r.push(part).expect("inputs here are far below the event cap");
+        let forwarded = r
+            .push(part)
+            .expect("inputs here are far below the event cap");
         out.extend(forwarded);
     }
     out.extend(r.finish());
@@ -57,23 +61,41 @@ fuzz_target!(|input: Input| {
     let data = sse_stream(&input.stream);
     let whole = run(&[&data]);
     let chunked = run(&chunks(&data, &input.cuts));
-    assert_eq!((chunked.1, &chunked.2, chunked.3), (whole.1, &whole.2, whole.3), "chunking changed the outcome");
+    assert_eq!(
+        (chunked.1, &chunked.2, chunked.3),
+        (whole.1, &whole.2, whole.3),
+        "chunking changed the outcome"
+    );
     for (out, failure) in [(&whole.0, &whole.2), (&chunked.0, &chunked.2)] {
         match failure {
-            None => assert!(*out == data, "a stream without failure was not passed through byte for byte"),
+            None => assert!(
+                *out == data,
+                "a stream without failure was not passed through byte for byte"
+            ),
             Some(f) => {
-                assert!(data.starts_with(out), "forwarded bytes are not a prefix of the stream");
+                assert!(
+                    data.starts_with(out),
+                    "forwarded bytes are not a prefix of the stream"
+                );
                 assert!(!f.message.is_empty());
             }
         }
     }
     assert_eq!(whole.3, !whole.1 && whole.2.is_none());
     let (completed, failed, before) = reference(&data);
-    assert_eq!((whole.1, &whole.2), (completed, &failed), "differs from the plain reading");
+    assert_eq!(
+        (whole.1, &whole.2),
+        (completed, &failed),
+        "differs from the plain reading"
+    );
     if failed.is_some() {
         for out in [&whole.0, &chunked.0] {
             let events = parse(out);
-            assert_eq!(events.len(), before, "not exactly the events before the failure came out");
+            assert_eq!(
+                events.len(),
+                before,
+                "not exactly the events before the failure came out"
+            );
         }
     }
 });

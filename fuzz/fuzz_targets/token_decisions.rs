@@ -4,7 +4,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::token::{
+use opencode_chatgpt_wasm::auth::token::{
     needs_refresh, refresh_decision, Login, LoginState, RefreshDecision, MAX_SAFE_MS,
 };
 
@@ -20,11 +20,23 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let Input { access, refresh, id_token, expires_in_s, now_ms, margin_ms, stored } = input;
+    let Input {
+        access,
+        refresh,
+        id_token,
+        expires_in_s,
+        now_ms,
+        margin_ms,
+        stored,
+    } = input;
     let login = Login::from_tokens(access, refresh, id_token, expires_in_s, now_ms);
     assert!((-MAX_SAFE_MS..=MAX_SAFE_MS).contains(&login.expires_ms));
     let held = login.state();
-    let stored = stored.as_ref().map(|(a, r, e)| LoginState { access: a, refresh: r, expires_ms: *e });
+    let stored = stored.as_ref().map(|(a, r, e)| LoginState {
+        access: a,
+        refresh: r,
+        expires_ms: *e,
+    });
     match refresh_decision(held, stored, now_ms, margin_ms) {
         RefreshDecision::UseStored => {
             let s = stored.expect("UseStored needs a stored login");

@@ -5,8 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use opencode_chatgpt_wasm::token::MAX_SAFE_MS;
-use opencode_chatgpt_wasm::token_response::{parse_token_response, TokenError};
+use opencode_chatgpt_wasm::auth::token::MAX_SAFE_MS;
+use opencode_chatgpt_wasm::auth::token_response::{parse_token_response, TokenError};
 use opencode_chatgpt_wasm_fuzz::{object, token_like, Json, Key};
 use serde_json::Value;
 
@@ -15,7 +15,12 @@ enum Body {
     Raw(String),
     Json(Vec<(Key, Json)>),
     /// The server quotes the refresh token back (raw text, or inside an error description).
-    Echo { before: String, after: String, in_json: bool, code: Json },
+    Echo {
+        before: String,
+        after: String,
+        in_json: bool,
+        code: Json,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -27,14 +32,30 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let Input { status, now_ms, previous, body } = input;
+    let Input {
+        status,
+        now_ms,
+        previous,
+        body,
+    } = input;
     let body = match body {
         Body::Raw(s) => s,
-        Body::Json(fields) => object(fields.iter().map(|(k, v)| (k.name(), v.to_value()))).to_string(),
-        Body::Echo { before, after, in_json, code } => {
+        Body::Json(fields) => {
+            object(fields.iter().map(|(k, v)| (k.name(), v.to_value()))).to_string()
+        }
+        Body::Echo {
+            before,
+            after,
+            in_json,
+            code,
+        } => {
             let text = format!("{before}{}{after}", previous.as_deref().unwrap_or_default());
             if in_json {
-                object([("error".into(), code.to_value()), ("error_description".into(), Value::String(text))]).to_string()
+                object([
+                    ("error".into(), code.to_value()),
+                    ("error_description".into(), Value::String(text)),
+                ])
+                .to_string()
             } else {
                 text
             }
@@ -50,18 +71,29 @@ fuzz_target!(|input: Input| {
         }
         Err(e) => {
             match e {
-                TokenError::BadResponse { status: s, .. } => assert!(*s == status && (200..300).contains(&status)),
+                TokenError::BadResponse { status: s, .. } => {
+                    assert!(*s == status && (200..300).contains(&status))
+                }
                 TokenError::Transient { status: s, .. } => assert!(*s == status && status != 401),
-                TokenError::Permanent { .. } | TokenError::Reused { .. } => assert!(!(200..300).contains(&status)),
+                TokenError::Permanent { .. } | TokenError::Reused { .. } => {
+                    assert!(!(200..300).contains(&status))
+                }
             }
             let message = e.to_string();
             if let Some(secret) = previous.as_deref().filter(|s| token_like(s)) {
                 // The message's own wording (the error with its quoted detail emptied) may
                 // contain a word-like "secret" such as `opencode`; that is not a leak.
                 let wording = match e.clone() {
-                    TokenError::Permanent { .. } => TokenError::Permanent { detail: String::new() },
-                    TokenError::Reused { .. } => TokenError::Reused { detail: String::new() },
-                    TokenError::Transient { status, .. } => TokenError::Transient { status, detail: String::new() },
+                    TokenError::Permanent { .. } => TokenError::Permanent {
+                        detail: String::new(),
+                    },
+                    TokenError::Reused { .. } => TokenError::Reused {
+                        detail: String::new(),
+                    },
+                    TokenError::Transient { status, .. } => TokenError::Transient {
+                        status,
+                        detail: String::new(),
+                    },
                     bad @ TokenError::BadResponse { .. } => bad,
                 };
                 if !wording.to_string().contains(secret) {

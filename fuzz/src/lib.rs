@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
-use opencode_chatgpt_wasm::models::Catalog;
+use opencode_chatgpt_wasm::request::models::Catalog;
 use serde_json::{Map, Number, Value};
 
 /// The bundled catalog, parsed once per process (parsing it per input would dominate the run).
@@ -166,11 +166,17 @@ impl Json {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(*b),
             Json::Int(i) => Value::from(*i),
-            Json::Frac(n) => Number::from_f64(f64::from(*n) / 8.0).map_or(Value::Null, Value::Number),
+            Json::Frac(n) => {
+                Number::from_f64(f64::from(*n) / 8.0).map_or(Value::Null, Value::Number)
+            }
             Json::Str(s) => Value::String(s.clone()),
             Json::Known(i) => Value::String(pick(INTERESTING, *i).to_string()),
             Json::Arr(items) => Value::Array(items.iter().map(|v| v.value_at(depth + 1)).collect()),
-            Json::Obj(fields) => object(fields.iter().map(|(k, v)| (k.name(), v.value_at(depth + 1)))),
+            Json::Obj(fields) => object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.name(), v.value_at(depth + 1))),
+            ),
         }
     }
 }
@@ -184,10 +190,10 @@ pub fn object(fields: impl IntoIterator<Item = (String, Value)>) -> Value {
     Value::Object(map)
 }
 
-/// Whether [`opencode_chatgpt_wasm::redact::redact`] promises to remove `secret`: at least
+/// Whether [`opencode_chatgpt_wasm::auth::redact::redact`] promises to remove `secret`: at least
 /// `MIN_SECRET_LEN` bytes, no `[`/`]`, not part of the marker.
 pub fn redact_guarantees(secret: &str) -> bool {
-    use opencode_chatgpt_wasm::redact::{MARKER, MIN_SECRET_LEN};
+    use opencode_chatgpt_wasm::auth::redact::{MARKER, MIN_SECRET_LEN};
     secret.len() >= MIN_SECRET_LEN && !secret.contains(['[', ']']) && !MARKER.contains(secret)
 }
 
@@ -195,7 +201,10 @@ pub fn redact_guarantees(secret: &str) -> bool {
 /// brackets): messages built from server text must never contain it. The set also guarantees that
 /// a message cannot spell it across the boundary of quoted text and its own wording.
 pub fn token_like(secret: &str) -> bool {
-    redact_guarantees(secret) && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
+    redact_guarantees(secret)
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
 }
 
 /// serde_json's grammar check without building a tree (its skipping parser has no depth limit).
@@ -235,9 +244,14 @@ pub fn members(text: &str) -> Option<Vec<(Vec<u8>, String)>> {
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some((k, v)) = map.next_entry::<JsonBytes, Box<serde_json::value::RawValue>>()? {
+            while let Some((k, v)) =
+                map.next_entry::<JsonBytes, Box<serde_json::value::RawValue>>()?
+            {
                 out.push((k.0, v.get().to_string()));
             }
             Ok(out)
@@ -259,27 +273,49 @@ pub fn string_bytes(raw: &str) -> Option<Vec<u8>> {
 /// `reasoning.encrypted_content`) and a non-blank `instructions` string, and none of the
 /// parameters the backend refuses. Returns the members for further checks.
 pub fn assert_codex_invariants(out: &str) -> Vec<(Vec<u8>, String)> {
-    use opencode_chatgpt_wasm::request::UNSUPPORTED_PARAMS;
+    use opencode_chatgpt_wasm::request::transform::UNSUPPORTED_PARAMS;
     assert!(is_json(out), "transform output is not json: {out}");
-    let members = members(out).unwrap_or_else(|| panic!("transform output is not an object: {out}"));
+    let members =
+        members(out).unwrap_or_else(|| panic!("transform output is not an object: {out}"));
     let only = |key: &str| {
-        let found: Vec<&String> = members.iter().filter(|(k, _)| k == key.as_bytes()).map(|(_, v)| v).collect();
-        assert_eq!(found.len(), 1, "{key} appears {} times in {out}", found.len());
+        let found: Vec<&String> = members
+            .iter()
+            .filter(|(k, _)| k == key.as_bytes())
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{key} appears {} times in {out}",
+            found.len()
+        );
         found[0].clone()
     };
     assert_eq!(only("store"), "false");
     assert_eq!(only("stream"), "true");
-    assert!(string_bytes(&only("model")).is_some(), "model is not a string");
-    let include: Vec<Box<serde_json::value::RawValue>> =
-        serde_json::from_str(&only("include")).unwrap_or_else(|e| panic!("include is not an array ({e}): {out}"));
     assert!(
-        include.iter().any(|v| string_bytes(v.get()).as_deref() == Some(b"reasoning.encrypted_content".as_slice())),
+        string_bytes(&only("model")).is_some(),
+        "model is not a string"
+    );
+    let include: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&only("include"))
+        .unwrap_or_else(|e| panic!("include is not an array ({e}): {out}"));
+    assert!(
+        include
+            .iter()
+            .any(|v| string_bytes(v.get()).as_deref()
+                == Some(b"reasoning.encrypted_content".as_slice())),
         "include lacks reasoning.encrypted_content: {out}"
     );
     let instructions = string_bytes(&only("instructions")).expect("instructions is a string");
-    assert!(!String::from_utf8_lossy(&instructions).trim().is_empty(), "instructions are blank");
+    assert!(
+        !String::from_utf8_lossy(&instructions).trim().is_empty(),
+        "instructions are blank"
+    );
     for key in UNSUPPORTED_PARAMS {
-        assert!(!members.iter().any(|(k, _)| k == key.as_bytes()), "{key} was kept");
+        assert!(
+            !members.iter().any(|(k, _)| k == key.as_bytes()),
+            "{key} was kept"
+        );
     }
     members
 }
@@ -346,7 +382,11 @@ pub fn sse_stream(stream: &Stream) -> Vec<u8> {
                     _ => b"\r",
                 };
                 let kind = pick(EVENT_TYPES, e.kind);
-                let mut fields: Vec<(String, Value)> = e.fields.iter().map(|(k, v)| (k.name(), v.to_value())).collect();
+                let mut fields: Vec<(String, Value)> = e
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.name(), v.to_value()))
+                    .collect();
                 fields.insert(0, ("type".into(), Value::String(kind.into())));
                 if e.comment {
                     out.extend_from_slice(b": keep-alive");

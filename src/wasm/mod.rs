@@ -1,4 +1,5 @@
-//! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`. Every export decodes its JS
+//! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`, one module per part of the
+//! core (`auth_exports`, `request_exports`, `stream_exports`). Every export decodes its JS
 //! arguments, calls the core, and encodes the result; core errors become JS `Error`s with a stable
 //! `code` property in exactly one function, [`to_js_error`]. A panic hook records the panic
 //! message so the JS side can report it (and re-instantiate the module) instead of crashing.
@@ -9,10 +10,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CoreError;
 
-pub mod core_exports;
-pub mod login_exports;
+pub mod auth_exports;
+pub mod request_exports;
 pub mod stream_exports;
-pub mod transform_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 
@@ -51,7 +51,11 @@ pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
 /// Serializes a core value for JS (plain objects, not Maps) through JSON text and `JSON.parse`:
 /// the results are small, and serde_json is linked anyway (serde_wasm_bindgen's serializer cost ~12 KB).
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| JsValue::from(js_sys::Error::new(&format!("internal: cannot encode result: {e}"))))?;
+    let text = serde_json::to_string(value).map_err(|e| {
+        JsValue::from(js_sys::Error::new(&format!(
+            "internal: cannot encode result: {e}"
+        )))
+    })?;
     js_sys::JSON::parse(&text)
 }
 
@@ -60,7 +64,10 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result
     let text = if value.is_undefined() {
         "null".to_string()
     } else {
-        js_sys::JSON::stringify(value).ok().and_then(|t| t.as_string()).ok_or_else(|| "not JSON-serializable".to_string())?
+        js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| "not JSON-serializable".to_string())?
     };
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }

@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::{to_js, to_js_error};
-use crate::{errors_http, limits, responses, stream};
+use crate::stream::{collector, errors_http, limits, rewriter};
 
 /// (lower-case name, value) pairs from a plain JS object of header strings.
 fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
@@ -15,19 +15,22 @@ fn header_pairs(headers: &JsValue) -> Vec<(String, String)> {
         .iter()
         .filter_map(|entry| {
             let pair: js_sys::Array = entry.dyn_into().ok()?;
-            Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
+            Some((
+                pair.get(0).as_string()?.to_ascii_lowercase(),
+                pair.get(1).as_string()?,
+            ))
         })
         .collect()
 }
 
 #[wasm_bindgen(js_name = StreamRewriter)]
-pub struct StreamRewriter(stream::StreamRewriter);
+pub struct StreamRewriter(rewriter::StreamRewriter);
 
 #[wasm_bindgen(js_class = StreamRewriter)]
 impl StreamRewriter {
     #[wasm_bindgen(constructor)]
     pub fn new() -> StreamRewriter {
-        StreamRewriter(stream::StreamRewriter::new())
+        StreamRewriter(rewriter::StreamRewriter::new())
     }
 
     /// How many of the bytes not forwarded yet (held back earlier, then this chunk's) form whole
@@ -70,13 +73,13 @@ impl Default for StreamRewriter {
 }
 
 #[wasm_bindgen(js_name = SseCollector)]
-pub struct SseCollector(Option<responses::SseCollector>);
+pub struct SseCollector(Option<collector::SseCollector>);
 
 #[wasm_bindgen(js_class = SseCollector)]
 impl SseCollector {
     #[wasm_bindgen(constructor)]
     pub fn new() -> SseCollector {
-        SseCollector(Some(responses::SseCollector::new()))
+        SseCollector(Some(collector::SseCollector::new()))
     }
 
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
@@ -101,17 +104,36 @@ impl Default for SseCollector {
 
 /// `{kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}`.
 #[wasm_bindgen(js_name = classifyHttpError)]
-pub fn classify_http_error(status: u16, headers: JsValue, body: &str, now_ms: f64, tz_offset_min: i32) -> Result<JsValue, JsValue> {
-    to_js(&errors_http::classify(status, &header_pairs(&headers), body, now_ms as i64, tz_offset_min))
+pub fn classify_http_error(
+    status: u16,
+    headers: JsValue,
+    body: &str,
+    now_ms: f64,
+    tz_offset_min: i32,
+) -> Result<JsValue, JsValue> {
+    to_js(&errors_http::classify(
+        status,
+        &header_pairs(&headers),
+        body,
+        now_ms as i64,
+        tz_offset_min,
+    ))
 }
 
 /// Milliseconds to wait before the next attempt, or `undefined`: do not retry. `kind` is a
 /// `classifyHttpError` kind or `"transport"`.
 #[wasm_bindgen(js_name = retryDelayMs)]
-pub fn retry_delay_ms(attempt: u32, kind: JsValue, retry_after_ms: Option<f64>, rand01: f64) -> Result<Option<f64>, JsValue> {
-    let kind: errors_http::ErrorKind =
-        super::from_js(&kind).map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
-    let ra = retry_after_ms.filter(|v| v.is_finite() && *v >= 0.0).map(|v| v as u64);
+pub fn retry_delay_ms(
+    attempt: u32,
+    kind: JsValue,
+    retry_after_ms: Option<f64>,
+    rand01: f64,
+) -> Result<Option<f64>, JsValue> {
+    let kind: errors_http::ErrorKind = super::from_js(&kind)
+        .map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
+    let ra = retry_after_ms
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| v as u64);
     Ok(errors_http::retry_delay(attempt, kind, ra, rand01).map(|ms| ms as f64))
 }
 
@@ -125,8 +147,11 @@ pub fn parse_rate_limits(headers: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = quotaWarning)]
 pub fn quota_warning(prev: JsValue, next: JsValue) -> Result<Option<String>, JsValue> {
     let decode = |v: JsValue| {
-        super::from_js::<Option<limits::RateLimits>>(&v)
-            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("quotaWarning: not a rate-limit snapshot ({e})"))))
+        super::from_js::<Option<limits::RateLimits>>(&v).map_err(|e| {
+            JsValue::from(js_sys::Error::new(&format!(
+                "quotaWarning: not a rate-limit snapshot ({e})"
+            )))
+        })
     };
     let prev = decode(prev)?;
     Ok(decode(next)?.and_then(|next| limits::warning(prev.as_ref(), &next)))

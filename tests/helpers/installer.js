@@ -70,9 +70,7 @@ export function makeSandbox() {
     fakePackage({ name = "pkg", selfTestOk = true } = {}) {
       const pkgDir = path.join(dir, name, "node_modules", "opencode-chatgpt-wasm");
       fs.mkdirSync(path.join(pkgDir, "node_modules"), { recursive: true });
-      for (const file of fs.readdirSync(path.join(ROOT, "js"))) {
-        if (file.endsWith(".js")) fs.copyFileSync(path.join(ROOT, "js", file), path.join(pkgDir, file));
-      }
+      fs.cpSync(path.join(ROOT, "js"), pkgDir, { recursive: true });
       const wasm = path.join(ROOT, "dist", "wasm");
       if (fs.existsSync(wasm)) fs.cpSync(wasm, path.join(pkgDir, "wasm"), { recursive: true });
       fs.copyFileSync(path.join(ROOT, "pkg-template", "package.json"), path.join(pkgDir, "package.json"));

@@ -1,0 +1,227 @@
+// The stored ChatGPT login as the Codex fetch uses it: `current()` returns a fresh access token,
+// refreshing before expiry; `onUnauthorized()` refreshes after a 401. One refresh at a time per
+// process (one shared promise) and across processes (a lock file beside auth.json, then a re-read
+// of the stored login). The Rust core decides (needsRefresh, refreshDecision, parseTokenResponse);
+// this file does the fetch, the lock and the files. Never puts a token in a message or a log.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { callCore } from "../core.js";
+import { acquireLock, randomHex } from "./lock.js";
+
+export const PROVIDER_ID = "openai";
+const REFRESH_TIMEOUT_MS = 20_000; // well under the lock's stale time
+const PERSIST_TIMEOUT_MS = 5_000;
+const RECENT_REFRESH_MS = 5_000; // a 401 this soon after a refresh was for the old token
+
+/** OpenCode's auth.json: `${XDG_DATA_HOME:-~/.local/share}/opencode/auth.json`. */
+export function defaultAuthPath(env = process.env) {
+  const data = env.XDG_DATA_HOME || path.join(os.homedir(), ".local", "share");
+  return path.join(data, "opencode", "auth.json");
+}
+
+/**
+ * An Error for the user; `code` is the core's (refresh-permanent, refresh-reused, token-transient,
+ * …); `status` is the HTTP status the fetch should answer with: 503 when trying again may help
+ * (OpenCode retries it), else 401 (OpenCode stops and shows the message).
+ */
+export class LoginError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = "LoginError";
+    this.code = code;
+    this.status = TRANSIENT.has(code) ? 503 : 401;
+  }
+}
+const TRANSIENT = new Set(["token-transient", "token-bad-response", "lock-timeout"]);
+
+function readAuthFile(authPath) {
+  try {
+    const all = JSON.parse(fs.readFileSync(authPath, "utf8"));
+    return all && typeof all === "object" && !Array.isArray(all) ? all : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The stored `openai` oauth login on disk, or null. */
+export function readStoredLogin(authPath) {
+  const entry = readAuthFile(authPath)?.[PROVIDER_ID];
+  return entry?.type === "oauth" && typeof entry.refresh === "string" ? entry : null;
+}
+
+/** Replaces the `openai` entry of auth.json (others kept): temp file + rename, mode 0600. */
+export function writeStoredLogin(authPath, login) {
+  const all = readAuthFile(authPath) ?? {};
+  all[PROVIDER_ID] = login;
+  fs.mkdirSync(path.dirname(authPath), { recursive: true, mode: 0o700 });
+  const tmp = `${authPath}.${process.pid}.${randomHex(4)}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(all, null, 2), { mode: 0o600 });
+    fs.chmodSync(tmp, 0o600);
+    fs.renameSync(tmp, authPath);
+  } catch (err) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {}
+    throw err;
+  }
+}
+
+const withTimeout = (promise, ms) =>
+  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), ms).unref?.())]);
+
+/**
+ * @param {object} deps
+ * @param {() => Promise<any>} deps.getAuth  OpenCode's stored login for `openai`
+ * @param {any} [deps.client]  the plugin's OpenCode client (`client.auth.set` persists a login)
+ * @param {{issuer: string}} deps.cfg
+ * @param {string} [deps.authPath]  auth.json; the lock is `${authPath}.lock`
+ * @param {() => number} [deps.now]
+ * @param {typeof fetch} [deps.fetch]
+ * @param {(line: string) => void} [deps.log]  debug lines (never secrets)
+ */
+export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {} }) {
+  const lockPath = `${authPath}.lock`;
+  let inflight = null; // the one refresh under way in this process
+  let lastUsed = null; // the login behind the last request (what a 401 refers to)
+  let refreshedAt = -Infinity; // when this process last got a new login
+  const rotated = new Map(); // refresh token we replaced -> the login that replaced it
+
+  /** What OpenCode holds; a login this process already rotated out is mapped to its successor. */
+  async function held() {
+    let login = await getAuth();
+    if (login?.type !== "oauth" || !login.refresh) {
+      throw new LoginError("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI", "no-login");
+    }
+    while (rotated.has(login.refresh)) login = rotated.get(login.refresh);
+    return login;
+  }
+
+  const secretsOf = (...logins) => logins.flatMap((l) => (l ? [l.access, l.refresh] : [])).filter(Boolean);
+
+  async function postRefresh(base) {
+    const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
+    const body = await callCore((core) => core.refreshBody(base.refresh));
+    let status = 0;
+    let text = "";
+    try {
+      const res = await fetchImpl(endpoints.token, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body,
+        signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
+      });
+      status = res.status;
+      text = await res.text();
+    } catch {
+      status = 0; // could not reach the issuer: the core calls that transient
+    }
+    return callCore((core) => core.parseTokenResponse(status, text, now(), base.refresh));
+  }
+
+  /** Saves through OpenCode, then makes sure auth.json on disk holds it (else writes it). */
+  async function persist(login) {
+    if (typeof client?.auth?.set === "function") {
+      try {
+        const res = await withTimeout(client.auth.set({ path: { id: PROVIDER_ID }, body: login }), PERSIST_TIMEOUT_MS);
+        if (res?.error) log("client.auth.set refused the login; writing auth.json directly");
+      } catch {
+        log("client.auth.set failed; writing auth.json directly");
+      }
+    }
+    const onDisk = readStoredLogin(authPath);
+    if (onDisk?.refresh !== login.refresh || onDisk?.access !== login.access) writeStoredLogin(authPath, login);
+    else {
+      try {
+        fs.chmodSync(authPath, 0o600);
+      } catch {}
+    }
+  }
+
+  /** Under the lock: re-read, decide, refresh and persist. Returns the login to use. */
+  async function refreshLocked(mine) {
+    const release = await acquireLock(lockPath);
+    try {
+      const stored = readStoredLogin(authPath);
+      const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));
+      if (decision === "use-stored") {
+        log("another process refreshed the login; using it");
+        return stored;
+      }
+      const base = stored ?? mine; // the stored refresh token is the newest
+      let fresh;
+      try {
+        fresh = await postRefresh(base);
+      } catch (err) {
+        if (err?.code === "refresh-reused") {
+          const again = readStoredLogin(authPath);
+          if (again && again.refresh !== base.refresh) return again;
+        }
+        throw err;
+      }
+      const { type, refresh, access, expires, accountId, ...rest } = base;
+      const login = { ...rest, type: "oauth", refresh: fresh.refresh, access: fresh.access, expires: fresh.expires };
+      const account = fresh.accountId ?? accountId;
+      if (account) login.accountId = account;
+      try {
+        await persist(login);
+      } catch (err) {
+        // The old refresh token is spent: keep the new login in memory rather than lose it.
+        log(`could not save the refreshed login to ${authPath} (${err?.code ?? "write failed"})`);
+      }
+      log("refreshed the ChatGPT login");
+      return login;
+    } finally {
+      release();
+    }
+  }
+
+  /** The single flight: every caller during one refresh shares its promise. */
+  function refresh(mine) {
+    inflight ??= (async () => {
+      try {
+        const login = await refreshLocked(mine);
+        if (login.refresh !== mine.refresh) rotated.set(mine.refresh, login);
+        refreshedAt = now();
+        return login;
+      } catch (err) {
+        const message = await callCore((core) => core.redact(String(err?.message ?? err), secretsOf(mine, readStoredLogin(authPath))));
+        throw new LoginError(message, err?.code ?? "refresh-failed");
+      } finally {
+        inflight = null;
+      }
+    })();
+    return inflight;
+  }
+
+  function present(login) {
+    lastUsed = login;
+    return { access: login.access, accountId: login.accountId || undefined };
+  }
+
+  return {
+    /** `{access, accountId}` of a login that is not about to expire. */
+    async current() {
+      if (inflight) return present(await inflight);
+      const login = await held();
+      if (!(await callCore((core) => core.needsRefresh(login, now())))) {
+        if (!login.accountId) {
+          const claims = await callCore((core) => core.decodeJwt(login.access)).catch(() => null);
+          if (claims?.accountId) return present({ ...login, accountId: claims.accountId });
+        }
+        return present(login);
+      }
+      return present(await refresh(login));
+    },
+    /** After a 401: refresh (unless another process already did) and say to retry. Throws when the login cannot be renewed. */
+    async onUnauthorized() {
+      // Parallel requests sent with the old token all get a 401: one refresh serves them all.
+      if (inflight) return present(await inflight), true;
+      if (now() - refreshedAt < RECENT_REFRESH_MS) return true;
+      const mine = lastUsed ?? (await held());
+      present(await refresh(mine));
+      return true;
+    },
+  };
+}

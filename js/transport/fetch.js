@@ -1,0 +1,124 @@
+// The fetch OpenCode's OpenAI client uses for a ChatGPT login. The pipeline, each step in its own
+// module: transform the body (wasm) → credentials (auth.js) → send with retries (errors.js) →
+// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
+import { callCore } from "../core.js";
+import { sendWithRetries, errorResponse } from "./errors.js";
+import { guardStream, collectJson } from "./stream.js";
+import { getCatalog, noticeOnce } from "../request/models.js";
+
+const RESPONSES_PATH = /\/responses\/?$/;
+
+/** Plain header object (lower-case names) from any HeadersInit. */
+export function headerObject(init) {
+  const out = {};
+  if (!init) return out;
+  const entries = init instanceof Headers || Array.isArray(init) ? init : Object.entries(init);
+  for (const [k, v] of entries) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function requestParts(input, init) {
+  if (input instanceof Request) {
+    return { url: input.url, method: init?.method ?? input.method, headers: headerObject(init?.headers ?? input.headers), body: init?.body ?? null, signal: init?.signal ?? input.signal };
+  }
+  return { url: String(input instanceof URL ? input.href : input), method: init?.method ?? "GET", headers: headerObject(init?.headers), body: init?.body ?? null, signal: init?.signal ?? undefined };
+}
+
+function bodyText(body) {
+  if (body == null || typeof body === "string") return body;
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return new TextDecoder().decode(body);
+  return null; // streams/forms are passed through untouched
+}
+
+/**
+ * @param {object} deps
+ * @param {{current: () => Promise<{access: string, accountId?: string}>, onUnauthorized?: () => Promise<boolean>}} deps.credentials
+ * @param {ReturnType<import("../config.js").resolveConfig>} deps.cfg
+ * @param {(text: string) => object} [deps.transform]  body → {body, notice?, promptCacheKey?}; default: the wasm transform
+ *   against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
+ * @param {{observe?: (headers: Headers) => void}} [deps.quota]
+ * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
+ * @param {() => void} [deps.refreshModels]  called (not awaited) before each turn: keeps the catalog fresh
+ */
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels }) {
+  const runTransform =
+    transform ??
+    (async (text) => {
+      const catalog = await getCatalog();
+      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
+    });
+  return async function codexFetch(input, init) {
+    const req = requestParts(input, init);
+    const url = new URL(req.url);
+    const isResponses = req.method.toUpperCase() === "POST" && RESPONSES_PATH.test(url.pathname);
+    const target = isResponses ? `${cfg.endpoint}/responses` : req.url;
+
+    let body = req.body;
+    let cacheKey;
+    let wantsJson = false;
+    if (isResponses) {
+      refreshModels?.();
+      const text = bodyText(body);
+      if (typeof text === "string") {
+        let out;
+        try {
+          out = await runTransform(text);
+        } catch (err) {
+          return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
+        }
+        body = out.body;
+        cacheKey = out.promptCacheKey;
+        // The core read the caller's top-level `stream`: anything but `true` wants one JSON reply.
+        wantsJson = out.callerStreams === false;
+        noticeOnce(out.notice, notice);
+      }
+    }
+
+    const headers = req.headers;
+    delete headers.authorization;
+    delete headers["content-length"];
+    headers.originator = cfg.originator;
+    headers["user-agent"] = cfg.userAgent;
+    if (cfg.clientVersion) headers.version = cfg.clientVersion;
+    const session = headers["session_id"] ?? headers["session-id"] ?? cacheKey;
+    delete headers["session-id"];
+    if (session) headers.session_id = session;
+    if (isResponses) headers.accept = "text/event-stream";
+
+    const send = async () => {
+      const login = await credentials.current();
+      const h = { ...headers, authorization: `Bearer ${login.access}` };
+      if (login.accountId) h["chatgpt-account-id"] = login.accountId;
+      return fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+    };
+
+    let res;
+    try {
+      res = await sendWithRetries(send, { signal: req.signal });
+      if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
+        res = await sendWithRetries(send, { signal: req.signal });
+      }
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      // The login could not be renewed (auth.js): show its sentence, not a network error.
+      if (err?.name === "LoginError") return errorResponse({ status: err.status ?? 401, kind: "auth", message: err.message });
+      return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
+    }
+    Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
+    if (!res.ok) return errorResponse(await readError(res));
+    if (!isResponses || !res.body) return res;
+    const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    if (!wantsJson) return guarded;
+    try {
+      return new Response(await collectJson(guarded), { status: 200, headers: { "content-type": "application/json" } });
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      return errorResponse({ status: 502, kind: err.kind ?? err.code ?? "other", message: err.message });
+    }
+  };
+}
+
+async function readError(res) {
+  const text = await res.text().catch(() => "");
+  return { status: res.status, headers: res.headers, body: text };
+}

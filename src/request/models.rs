@@ -1,0 +1,771 @@
+//! The model catalog: a dated snapshot of the Codex CLI's model list bundled for offline use, the
+//! merge of a live `GET {base}/models` document, and the mapping from whatever name a request
+//! carries (`openai/` prefix, `-<effort>` and `-fast` variants, retired names) to a live model.
+//! Pure data: it never fetches and keeps no clock; JS owns the ETag and the 5 min cache.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::CoreError;
+
+/// The bundled snapshot, dated mid-2026: the fields this plugin reads from the Codex CLI's catalog
+/// (openai/codex codex-rs/models-manager/models.json) in the live document's shape (compact, one
+/// model per line), plus `successors`: our own links from retired or retiring names to the model
+/// that replaced them (the `upgrade` chain seen live: gpt-5.3-codex → gpt-5.4 → gpt-5.5 → gpt-5.6-sol).
+pub const SNAPSHOT: &str = include_str!("models_snapshot.json");
+
+/// A reasoning effort. Levels we know are ordered (`none` < … < `ultra`); a level the backend
+/// invents later passes through as `Other` instead of failing the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Effort {
+    None,
+    Minimal,
+    Low,
+    Medium,
+    High,
+    XHigh,
+    Max,
+    Ultra,
+    Other(String),
+}
+
+/// The known levels, lowest first: "nearest supported" is measured on this ladder.
+const LADDER: [Effort; 8] = [
+    Effort::None,
+    Effort::Minimal,
+    Effort::Low,
+    Effort::Medium,
+    Effort::High,
+    Effort::XHigh,
+    Effort::Max,
+    Effort::Ultra,
+];
+
+impl Effort {
+    pub fn parse(s: &str) -> Effort {
+        LADDER
+            .iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(s))
+            .cloned()
+            .unwrap_or_else(|| Effort::Other(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Effort::None => "none",
+            Effort::Minimal => "minimal",
+            Effort::Low => "low",
+            Effort::Medium => "medium",
+            Effort::High => "high",
+            Effort::XHigh => "xhigh",
+            Effort::Max => "max",
+            Effort::Ultra => "ultra",
+            Effort::Other(s) => s,
+        }
+    }
+
+    fn rank(&self) -> Option<usize> {
+        LADDER.iter().position(|e| e == self)
+    }
+}
+
+impl Serialize for Effort {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One model as this plugin uses it (JS sees it through `Catalog.models()`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub slug: String,
+    pub display_name: String,
+    pub context_window: Option<u64>,
+    /// Supported efforts in catalog order; empty means the model takes no `reasoning` block.
+    pub efforts: Vec<Effort>,
+    pub default_effort: Option<Effort>,
+    pub supports_summaries: bool,
+    pub supports_verbosity: bool,
+    pub default_verbosity: Option<String>,
+    pub supports_parallel_tool_calls: bool,
+    /// `service_tier` ids the backend accepts for this model (`priority` is what "fast" means).
+    pub service_tiers: Vec<String>,
+    pub priority: i64,
+    /// `visibility: "list"`: shown in model pickers (hidden models still resolve by exact slug).
+    pub visible: bool,
+    /// The catalog's `upgrade` target, followed when this model is no longer live.
+    pub upgrade: Option<String>,
+}
+
+impl ModelInfo {
+    pub fn supports_fast(&self) -> bool {
+        self.service_tiers.iter().any(|t| t == "priority")
+    }
+
+    /// `requested` if supported; else the nearest supported level on the ladder (a tie goes to
+    /// the higher level); else (an unknown level) the default. `None` if the model has no efforts.
+    pub fn clamp_effort(&self, requested: &Effort) -> Option<Effort> {
+        if self.efforts.contains(requested) {
+            return Some(requested.clone());
+        }
+        // The default counts only if the model offers it (a live entry may list other levels).
+        let fallback = || {
+            self.default_effort
+                .clone()
+                .filter(|d| self.efforts.contains(d))
+                .or_else(|| self.efforts.first().cloned())
+        };
+        let Some(want) = requested.rank() else {
+            return fallback();
+        };
+        self.efforts
+            .iter()
+            .filter_map(|e| {
+                e.rank()
+                    .map(|r| (r.abs_diff(want), std::cmp::Reverse(r), e))
+            })
+            .min_by_key(|(distance, higher_first, _)| (*distance, *higher_first))
+            .map(|(_, _, e)| e.clone())
+            .or_else(fallback)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogError {
+    /// The document is not JSON.
+    NotJson,
+    /// The document has no `models` array.
+    NoModels,
+    /// `models` holds no entry with a `slug`.
+    Empty,
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CatalogError::NotJson => "model list is not valid json; keeping the previous catalog",
+            CatalogError::NoModels => {
+                "model list has no `models` array; keeping the previous catalog"
+            }
+            CatalogError::Empty => "model list names no models; keeping the previous catalog",
+        })
+    }
+}
+
+impl CoreError for CatalogError {
+    fn code(&self) -> &'static str {
+        match self {
+            CatalogError::NotJson => "catalog-not-json",
+            CatalogError::NoModels => "catalog-no-models",
+            CatalogError::Empty => "catalog-empty",
+        }
+    }
+}
+
+/// A requested name mapped onto the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolved {
+    /// A live slug.
+    pub model: String,
+    /// The effort the name carried (`gpt-5.4-high`), not yet clamped.
+    pub effort: Option<Effort>,
+    /// The name carried OpenCode's `-fast` suffix: ask for `service_tier: "priority"` if supported.
+    pub fast: bool,
+    /// One line for the user when the name was remapped (retired or unknown); JS shows it once.
+    pub notice: Option<String>,
+}
+
+/// The models this login can use (`live`), plus what the snapshot knows about the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// Live models, by priority.
+    live: Vec<ModelInfo>,
+    /// The bundled entries: fallback values for fields a live document leaves out.
+    bundled: Vec<ModelInfo>,
+    /// (name, successor): the snapshot's `successors` plus its entries' `upgrade` links, followed
+    /// for names that are not live. (A live entry's own `upgrade` is not followed: a model the
+    /// backend still lists still works.)
+    successors: Vec<(String, String)>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::bundled()
+    }
+}
+
+impl Catalog {
+    /// The catalog from the bundled snapshot (a test guarantees it parses and is not empty).
+    pub fn bundled() -> Catalog {
+        let doc = serde_json::from_str::<Value>(SNAPSHOT).unwrap_or(Value::Null);
+        // Parsed twice rather than cloned: the clone would cost more wasm than the parse costs time.
+        let bundled = parse_models(&doc, &[]).unwrap_or_default();
+        let live = parse_models(&doc, &[]).unwrap_or_default();
+        let mut successors: Vec<(String, String)> = doc
+            .get("successors")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.to_ascii_lowercase(), v.as_str()?.to_ascii_lowercase()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for m in &bundled {
+            if let Some(target) = m.upgrade.as_ref().filter(|t| **t != m.slug) {
+                successors.push((m.slug.clone(), target.clone()));
+            }
+        }
+        Catalog {
+            live,
+            bundled,
+            successors,
+        }
+    }
+
+    /// Replaces the live list with a `GET /models` document. Entries are read leniently (unknown
+    /// fields ignored, missing ones taken from the bundled entry of the same slug); a document that
+    /// is not JSON or names no model is an error and leaves the catalog unchanged.
+    pub fn merge_remote(&mut self, json: &str) -> Result<(), CatalogError> {
+        let doc: Value = serde_json::from_str(json).map_err(|_| CatalogError::NotJson)?;
+        self.live = parse_models(&doc, &self.bundled)?;
+        Ok(())
+    }
+
+    /// Visible live models, by priority.
+    pub fn models(&self) -> Vec<&ModelInfo> {
+        self.live.iter().filter(|m| m.visible).collect()
+    }
+
+    /// A live model by exact slug.
+    pub fn get(&self, slug: &str) -> Option<&ModelInfo> {
+        self.live.iter().find(|m| m.slug == slug)
+    }
+
+    /// The model used when a request names none: the first visible live model.
+    fn top(&self) -> Option<&ModelInfo> {
+        self.live
+            .iter()
+            .find(|m| m.visible)
+            .or_else(|| self.live.first())
+    }
+
+    /// Maps `name` to a live model: exact slug; `openai/` (any `provider/`) prefix; OpenCode's
+    /// `-fast` suffix; a `-<effort>` suffix; retired names via `upgrade`/successor links. An empty
+    /// name gives `default_model` (else the top model), an unknown name gives it with a notice.
+    pub fn resolve(&self, name: &str, default_model: Option<&str>) -> Resolved {
+        let wanted = name.trim();
+        if let Some(found) = self.lookup(wanted) {
+            return found;
+        }
+        let fallback = default_model
+            .and_then(|d| self.lookup(d))
+            .unwrap_or_else(|| Resolved {
+                model: self.top().map(|m| m.slug.clone()).unwrap_or_default(),
+                effort: None,
+                fast: false,
+                notice: None,
+            });
+        if wanted.is_empty() {
+            return fallback;
+        }
+        Resolved {
+            notice: Some(format!(
+                "unknown model `{wanted}`; using {}",
+                fallback.model
+            )),
+            ..fallback
+        }
+    }
+
+    /// `resolve` without the default: `None` for an empty or unknown name.
+    fn lookup(&self, name: &str) -> Option<Resolved> {
+        let lowered = name.trim().to_ascii_lowercase();
+        let mut base = lowered.rsplit('/').next().unwrap_or_default();
+        let mut effort = None;
+        let mut fast = false;
+        // At most one `-fast` and one `-<effort>` suffix, in either order.
+        for _ in 0..3 {
+            if base.is_empty() {
+                return None;
+            }
+            if self.get(base).is_some() {
+                return Some(Resolved {
+                    model: base.to_owned(),
+                    effort,
+                    fast,
+                    notice: None,
+                });
+            }
+            if let Some(target) = self.successor_of(base) {
+                let notice = Some(format!(
+                    "model `{}` is no longer available; using {target}",
+                    name.trim()
+                ));
+                return Some(Resolved {
+                    model: target,
+                    effort,
+                    fast,
+                    notice,
+                });
+            }
+            if let Some(stem) = base.strip_suffix("-fast").filter(|_| !fast) {
+                fast = true;
+                base = stem;
+            } else if let Some((stem, e)) = split_effort(base).filter(|_| effort.is_none()) {
+                effort = Some(e);
+                base = stem;
+            } else {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// For a name that is known but not live: the first live model along its successor links,
+    /// else the top model. `None` for names the catalog has never heard of.
+    fn successor_of(&self, name: &str) -> Option<String> {
+        let next = |name: &str| {
+            self.successors
+                .iter()
+                .find(|(from, _)| from == name)
+                .map(|(_, to)| to)
+        };
+        let mut current = next(name)?;
+        for _ in 0..32 {
+            if self.get(current).is_some() {
+                return Some(current.clone());
+            }
+            match next(current) {
+                Some(to) => current = to,
+                None => break,
+            }
+        }
+        self.top().map(|m| m.slug.clone())
+    }
+}
+
+/// `gpt-5.4-high` → (`gpt-5.4`, High); only the ladder's names count as effort suffixes.
+fn split_effort(name: &str) -> Option<(&str, Effort)> {
+    let (stem, suffix) = name.rsplit_once('-')?;
+    let effort = Effort::parse(suffix);
+    effort.rank().map(|_| (stem, effort))
+}
+
+/// The `models` array of a snapshot or live document, sorted by priority.
+fn parse_models(doc: &Value, bundled: &[ModelInfo]) -> Result<Vec<ModelInfo>, CatalogError> {
+    let entries = doc
+        .get("models")
+        .and_then(Value::as_array)
+        .ok_or(CatalogError::NoModels)?;
+    let mut models: Vec<ModelInfo> = Vec::new();
+    for entry in entries.iter().filter_map(Value::as_object) {
+        let Some(slug) = entry
+            .get("slug")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let slug = slug.to_ascii_lowercase();
+        if models.iter().any(|m| m.slug == slug) {
+            continue;
+        }
+        let base = bundled.iter().find(|m| m.slug == slug);
+        let model = parse_model(slug, entry, base);
+        // Insert in priority order (stable), instead of pulling a sort routine into the wasm.
+        let at = models.partition_point(|m| m.priority <= model.priority);
+        models.insert(at, model);
+    }
+    if models.is_empty() {
+        return Err(CatalogError::Empty);
+    }
+    Ok(models)
+}
+
+/// One entry, every field read leniently: a value of an unexpected type counts as absent.
+fn parse_model(slug: String, e: &Map<String, Value>, base: Option<&ModelInfo>) -> ModelInfo {
+    let text = |key: &str| e.get(key).and_then(Value::as_str).map(str::to_owned);
+    let flag = |key: &str| e.get(key).and_then(Value::as_bool);
+    // Entries are `{"effort": "low", ...}` in the live document; plain strings are accepted too.
+    let efforts: Option<Vec<Effort>> = e
+        .get("supported_reasoning_levels")
+        .and_then(Value::as_array)
+        .map(|levels| {
+            levels
+                .iter()
+                .filter_map(|l| {
+                    l.as_str()
+                        .or_else(|| l.get("effort").and_then(Value::as_str))
+                })
+                .map(Effort::parse)
+                .collect()
+        });
+    let tiers: Option<Vec<String>> =
+        e.get("service_tiers")
+            .and_then(Value::as_array)
+            .map(|tiers| {
+                let mut ids: Vec<String> = tiers
+                    .iter()
+                    .filter_map(|t| t.as_str().or_else(|| t.get("id").and_then(Value::as_str)))
+                    .map(str::to_owned)
+                    .collect();
+                // `additional_speed_tiers: ["fast"]` is the older spelling of the priority tier.
+                let fast = e
+                    .get("additional_speed_tiers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(|t| t == "fast"));
+                if fast && !ids.iter().any(|t| t == "priority") {
+                    ids.push("priority".into());
+                }
+                ids
+            });
+    let upgrade = match e.get("upgrade") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(o)) => ["model", "id", "slug"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_owned),
+        _ => None,
+    };
+    ModelInfo {
+        display_name: text("display_name")
+            .or_else(|| base.map(|b| b.display_name.clone()))
+            .unwrap_or_else(|| slug.clone()),
+        context_window: e
+            .get("context_window")
+            .and_then(Value::as_u64)
+            .or_else(|| base.and_then(|b| b.context_window)),
+        efforts: efforts
+            .or_else(|| base.map(|b| b.efforts.clone()))
+            .unwrap_or_default(),
+        default_effort: text("default_reasoning_level")
+            .map(|s| Effort::parse(&s))
+            .or_else(|| base.and_then(|b| b.default_effort.clone())),
+        supports_summaries: flag("supports_reasoning_summaries")
+            .or_else(|| base.map(|b| b.supports_summaries))
+            .unwrap_or(false),
+        supports_verbosity: flag("support_verbosity")
+            .or_else(|| base.map(|b| b.supports_verbosity))
+            .unwrap_or(false),
+        default_verbosity: text("default_verbosity")
+            .or_else(|| base.and_then(|b| b.default_verbosity.clone())),
+        supports_parallel_tool_calls: flag("supports_parallel_tool_calls")
+            .or_else(|| base.map(|b| b.supports_parallel_tool_calls))
+            .unwrap_or(false),
+        service_tiers: tiers
+            .or_else(|| base.map(|b| b.service_tiers.clone()))
+            .unwrap_or_default(),
+        priority: e
+            .get("priority")
+            .and_then(Value::as_i64)
+            .or_else(|| base.map(|b| b.priority))
+            .unwrap_or(i64::MAX),
+        visible: match e.get("visibility").and_then(Value::as_str) {
+            Some(v) => v == "list",
+            None => base.is_none_or(|b| b.visible),
+        },
+        upgrade: upgrade.map(|u| u.to_ascii_lowercase()),
+        slug,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slugs(c: &Catalog) -> Vec<&str> {
+        c.models().iter().map(|m| m.slug.as_str()).collect()
+    }
+
+    fn resolved(model: &str, effort: Option<Effort>, fast: bool, notice: Option<&str>) -> Resolved {
+        Resolved {
+            model: model.into(),
+            effort,
+            fast,
+            notice: notice.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_snapshot_parses_into_the_mid_2026_list() {
+        let c = Catalog::bundled();
+        assert_eq!(
+            slugs(&c),
+            [
+                "gpt-5.6-sol",
+                "gpt-5.6-terra",
+                "gpt-5.6-luna",
+                "gpt-5.5",
+                "gpt-5.4",
+                "gpt-5.4-mini",
+                "gpt-5.2"
+            ]
+        );
+        assert_eq!(
+            c.get("gpt-5.6-sol").unwrap(),
+            &ModelInfo {
+                slug: "gpt-5.6-sol".into(),
+                display_name: "GPT-5.6-Sol".into(),
+                context_window: Some(372_000),
+                efforts: vec![
+                    Effort::Low,
+                    Effort::Medium,
+                    Effort::High,
+                    Effort::XHigh,
+                    Effort::Max,
+                    Effort::Ultra
+                ],
+                default_effort: Some(Effort::Low),
+                supports_summaries: true,
+                supports_verbosity: true,
+                default_verbosity: Some("low".into()),
+                supports_parallel_tool_calls: true,
+                service_tiers: vec!["priority".into()],
+                priority: 1,
+                visible: true,
+                upgrade: None,
+            }
+        );
+        assert!(c.get("codex-auto-review").is_some_and(|m| !m.visible));
+    }
+
+    #[test]
+    fn effort_clamps_to_the_nearest_supported_level() {
+        let c = Catalog::bundled();
+        let m54 = c.get("gpt-5.4").unwrap();
+        assert_eq!(m54.clamp_effort(&Effort::None), Some(Effort::Low));
+        assert_eq!(m54.clamp_effort(&Effort::Minimal), Some(Effort::Low));
+        assert_eq!(m54.clamp_effort(&Effort::High), Some(Effort::High));
+        assert_eq!(m54.clamp_effort(&Effort::Ultra), Some(Effort::XHigh));
+        assert_eq!(
+            m54.clamp_effort(&Effort::Other("turbo".into())),
+            Some(Effort::Medium)
+        );
+        let gap = ModelInfo {
+            efforts: vec![Effort::Low, Effort::High],
+            default_effort: None,
+            ..m54.clone()
+        };
+        assert_eq!(
+            gap.clamp_effort(&Effort::Medium),
+            Some(Effort::High),
+            "a tie goes up"
+        );
+        let none = ModelInfo {
+            efforts: vec![],
+            default_effort: None,
+            ..m54.clone()
+        };
+        assert_eq!(none.clamp_effort(&Effort::High), None);
+    }
+
+    #[test]
+    fn the_default_effort_counts_only_if_the_model_offers_it() {
+        // Found by fuzz/fuzz_targets/models.rs: a live entry with `supported_reasoning_levels: []`
+        // kept the bundled default (medium), and the transform sent an effort the model has not.
+        let mut c = Catalog::bundled();
+        c.merge_remote(r#"{"models":[{"slug":"gpt-5.4","supported_reasoning_levels":[]}]}"#)
+            .unwrap();
+        let m = c.get("gpt-5.4").unwrap();
+        assert_eq!(
+            (m.efforts.len(), m.default_effort.clone()),
+            (0, Some(Effort::Medium))
+        );
+        assert_eq!(m.clamp_effort(&Effort::Medium), None);
+        assert_eq!(m.clamp_effort(&Effort::Other("turbo".into())), None);
+        let lows = ModelInfo {
+            efforts: vec![Effort::Low],
+            default_effort: Some(Effort::XHigh),
+            ..m.clone()
+        };
+        assert_eq!(
+            lows.clamp_effort(&Effort::Other("turbo".into())),
+            Some(Effort::Low)
+        );
+    }
+
+    #[test]
+    fn resolves_slugs_prefixes_and_variants() {
+        let c = Catalog::bundled();
+        assert_eq!(
+            c.resolve("gpt-5.5", None),
+            resolved("gpt-5.5", None, false, None)
+        );
+        assert_eq!(
+            c.resolve("openai/GPT-5.4", None),
+            resolved("gpt-5.4", None, false, None)
+        );
+        assert_eq!(
+            c.resolve("gpt-5.4-high", None),
+            resolved("gpt-5.4", Some(Effort::High), false, None)
+        );
+        assert_eq!(
+            c.resolve("openai/gpt-5.5-fast", None),
+            resolved("gpt-5.5", None, true, None)
+        );
+        assert_eq!(
+            c.resolve("gpt-5.6-sol-xhigh-fast", None),
+            resolved("gpt-5.6-sol", Some(Effort::XHigh), true, None)
+        );
+        assert_eq!(
+            c.resolve("gpt-5.4-mini-fast-low", None),
+            resolved("gpt-5.4-mini", Some(Effort::Low), true, None)
+        );
+        assert_eq!(
+            c.resolve("codex-auto-review", None),
+            resolved("codex-auto-review", None, false, None)
+        );
+    }
+
+    #[test]
+    fn retired_names_follow_successor_links_with_a_notice() {
+        let c = Catalog::bundled();
+        let notice =
+            |from: &str, to: &str| format!("model `{from}` is no longer available; using {to}");
+        for (from, to) in [
+            ("gpt-5.3-codex", "gpt-5.4"),
+            ("gpt-5-codex", "gpt-5.4"),
+            ("gpt-5.1-codex-max", "gpt-5.4"),
+            ("codex-mini-latest", "gpt-5.4-mini"),
+            ("o3", "gpt-5.2"),
+            ("gpt-5.3-codex-spark", "gpt-5.6-luna"),
+        ] {
+            assert_eq!(
+                c.resolve(from, None),
+                resolved(to, None, false, Some(&notice(from, to))),
+                "{from}"
+            );
+        }
+        assert_eq!(
+            c.resolve("openai/gpt-5.1-codex-high", None),
+            resolved(
+                "gpt-5.4",
+                Some(Effort::High),
+                false,
+                Some(&notice("openai/gpt-5.1-codex-high", "gpt-5.4"))
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_and_empty_names_use_the_default() {
+        let c = Catalog::bundled();
+        assert_eq!(
+            c.resolve("", None),
+            resolved("gpt-5.6-sol", None, false, None)
+        );
+        assert_eq!(
+            c.resolve("", Some("gpt-5.5-high")),
+            resolved("gpt-5.5", Some(Effort::High), false, None)
+        );
+        assert_eq!(
+            c.resolve("claude-9", Some("openai/gpt-5.4")),
+            resolved(
+                "gpt-5.4",
+                None,
+                false,
+                Some("unknown model `claude-9`; using gpt-5.4")
+            )
+        );
+        assert_eq!(
+            c.resolve("", Some("gpt-5.3-codex")),
+            resolved(
+                "gpt-5.4",
+                None,
+                false,
+                Some("model `gpt-5.3-codex` is no longer available; using gpt-5.4")
+            )
+        );
+        assert_eq!(
+            c.resolve("gpt-5.4-", Some("nonsense")),
+            resolved(
+                "gpt-5.6-sol",
+                None,
+                false,
+                Some("unknown model `gpt-5.4-`; using gpt-5.6-sol")
+            )
+        );
+    }
+
+    #[test]
+    fn a_live_document_replaces_the_list_and_retires_what_it_drops() {
+        let mut c = Catalog::bundled();
+        let live = r#"{"models":[
+            {"slug":"gpt-6-astra","display_name":"GPT-6 Astra","priority":1,"visibility":"list","context_window":500000,
+             "default_reasoning_level":"high","supported_reasoning_levels":[{"effort":"medium"},{"effort":"high"},{"effort":"hyper"}],
+             "supports_reasoning_summaries":true,"support_verbosity":false,"service_tiers":["priority","flex"],"brand_new_field":{"x":1}},
+            {"slug":"gpt-5.6-sol","priority":2,"visibility":"list","upgrade":{"model":"gpt-6-astra","migration_markdown":"…"}},
+            {"slug":"gpt-5.5","priority":3,"visibility":"hide","context_window":"not a number"},
+            {"display_name":"no slug"}, "garbage", 42
+        ]}"#;
+        c.merge_remote(live).unwrap();
+        assert_eq!(slugs(&c), ["gpt-6-astra", "gpt-5.6-sol"]);
+        let astra = c.get("gpt-6-astra").unwrap();
+        assert_eq!(
+            astra.efforts,
+            [Effort::Medium, Effort::High, Effort::Other("hyper".into())]
+        );
+        assert_eq!(astra.service_tiers, ["priority", "flex"]);
+        assert!(!astra.supports_verbosity);
+        // Fields the live entry leaves out come from the bundled entry.
+        let sol = c.get("gpt-5.6-sol").unwrap();
+        assert_eq!(
+            (
+                sol.display_name.as_str(),
+                sol.context_window,
+                sol.upgrade.as_deref()
+            ),
+            ("GPT-5.6-Sol", Some(372_000), Some("gpt-6-astra"))
+        );
+        assert_eq!(c.get("gpt-5.5").unwrap().context_window, Some(272_000));
+        // gpt-5.4 is gone: gpt-5.4 → gpt-5.5 (live, hidden).
+        assert_eq!(c.resolve("gpt-5.4", None).model, "gpt-5.5");
+        // gpt-5.2 → gpt-5.4 → gpt-5.5.
+        assert_eq!(
+            c.resolve("gpt-5.2-high", None),
+            resolved(
+                "gpt-5.5",
+                Some(Effort::High),
+                false,
+                Some("model `gpt-5.2-high` is no longer available; using gpt-5.5")
+            )
+        );
+        // A chain that dead-ends lands on the top model.
+        assert_eq!(c.resolve("gpt-5.4-mini", None).model, "gpt-6-astra");
+    }
+
+    #[test]
+    fn bad_documents_leave_the_catalog_unchanged() {
+        let mut c = Catalog::bundled();
+        let before = c.clone();
+        for (doc, err) in [
+            ("not json", CatalogError::NotJson),
+            ("{\"data\":[]}", CatalogError::NoModels),
+            ("{\"models\":{}}", CatalogError::NoModels),
+            ("{\"models\":[]}", CatalogError::Empty),
+            (
+                "{\"models\":[{\"slug\":\"  \"},{\"slug\":7}]}",
+                CatalogError::Empty,
+            ),
+        ] {
+            assert_eq!(c.merge_remote(doc), Err(err.clone()), "{doc}");
+            assert_eq!(c, before);
+        }
+        assert_eq!(CatalogError::Empty.code(), "catalog-empty");
+    }
+
+    #[test]
+    fn upgrade_cycles_end_at_the_top_model() {
+        let mut c = Catalog::bundled();
+        c.merge_remote(r#"{"models":[{"slug":"a","priority":1,"visibility":"list"}]}"#)
+            .unwrap();
+        c.successors.push(("x".into(), "y".into()));
+        c.successors.push(("y".into(), "x".into()));
+        assert_eq!(c.resolve("x", None).model, "a");
+    }
+}

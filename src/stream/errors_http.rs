@@ -1,0 +1,574 @@
+//! Classifies Codex backend failures (HTTP error responses and in-stream `response.failed` codes)
+//! into a kind, a message a person understands, and a retry decision. Pure: the caller passes the
+//! clock (`now_ms`), the local time zone offset and the jitter; nothing here sleeps or sends.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Attempts (the first send included) for server and transport failures.
+pub const MAX_ATTEMPTS: u32 = 4;
+const BASE_DELAY_MS: f64 = 200.0;
+/// A rate-limit wait longer than this is not waited out inside one request.
+const MAX_RATE_LIMIT_WAIT_MS: u64 = 60_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The plan's usage window is used up; waits until `resets_at`.
+    UsageLimit,
+    /// The ChatGPT plan does not include Codex.
+    NotIncluded,
+    /// The account is not entitled (403 without a known code).
+    Entitlement,
+    /// The model is not available with a ChatGPT login.
+    ModelUnsupported,
+    /// The login is not accepted (after the caller's one refresh).
+    Unauthorized,
+    /// A short-term rate limit ("try again in N s").
+    RateLimited,
+    /// 5xx, overloaded, slow down.
+    Server,
+    /// Any other 4xx / invalid prompt.
+    BadRequest,
+    /// The conversation does not fit the model's context window.
+    ContextLength,
+    /// The request never got an HTTP answer (JS-side network failure).
+    Transport,
+    Other,
+}
+
+/// A classified failure, ready for JS.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpError {
+    pub kind: ErrorKind,
+    pub status: u16,
+    pub message: String,
+    pub retryable: bool,
+    pub retry_after_ms: Option<u64>,
+    pub resets_at_ms: Option<i64>,
+    pub plan: Option<String>,
+}
+
+/// Kind and message for an error `code` (+ backend message) as found in `response.failed` events
+/// and HTTP error bodies. `None` when the code is unknown.
+pub fn classify_code(code: &str, message: &str) -> Option<(ErrorKind, String)> {
+    let wait = retry_after_from_text(message)
+        .map(|ms| format!(" in {}", human_duration(ms)))
+        .unwrap_or_default();
+    Some(match code {
+        "context_length_exceeded" => (
+            ErrorKind::ContextLength,
+            "the conversation is too long for this model's context window; compact it (/compact) or start a new session".into(),
+        ),
+        "insufficient_quota" | "usage_limit_reached" => (
+            ErrorKind::UsageLimit,
+            "ChatGPT usage limit reached for your plan; wait for it to reset or check your plan's limits".into(),
+        ),
+        "usage_not_included" => (ErrorKind::NotIncluded, NOT_INCLUDED.into()),
+        "invalid_prompt" => (ErrorKind::BadRequest, format!("the ChatGPT backend rejected the prompt: {}", short(message))),
+        "server_is_overloaded" | "slow_down" => {
+            (ErrorKind::Server, format!("the ChatGPT backend is overloaded; try again{}", if wait.is_empty() { " in a moment" } else { &wait }))
+        }
+        "rate_limit_exceeded" => (
+            ErrorKind::RateLimited,
+            format!("ChatGPT rate limit reached; try again{}", if wait.is_empty() { " shortly" } else { &wait }),
+        ),
+        _ => return None,
+    })
+}
+
+const NOT_INCLUDED: &str =
+    "your ChatGPT plan does not include Codex; use a Plus, Pro, Business, Edu or Enterprise plan (or an OpenAI API key)";
+
+/// Classifies an HTTP error response. `headers` are (lower-case name, value) pairs; `tz_offset_min`
+/// is minutes to add to UTC for local time (JS: `-new Date().getTimezoneOffset()`).
+pub fn classify(
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+    now_ms: i64,
+    tz_offset_min: i32,
+) -> HttpError {
+    let json: Option<Value> = serde_json::from_str(body).ok();
+    let err = json.as_ref().map(|j| j.get("error").unwrap_or(j));
+    let field = |k: &str| {
+        err.and_then(|e| e.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let (etype, code, backend_msg) = (field("type"), field("code"), field("message"));
+    let detail = json
+        .as_ref()
+        .and_then(|j| j.get("detail"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let backend_msg = if backend_msg.is_empty() {
+        detail
+    } else {
+        backend_msg
+    };
+    let plan = err
+        .and_then(|e| e.get("plan_type"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    };
+    let retry_after_ms = header("retry-after-ms")
+        .and_then(crate::num::parse_decimal)
+        .or_else(|| {
+            header("retry-after")
+                .and_then(crate::num::parse_decimal)
+                .map(|s| s * 1000.0)
+        })
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| ms.min(u64::MAX as f64) as u64)
+        .or_else(|| retry_after_from_text(backend_msg));
+    let resets_at_ms = err
+        .and_then(|e| e.get("resets_at"))
+        .and_then(Value::as_f64)
+        .map(|s| (s * 1000.0) as i64)
+        .or_else(|| {
+            let secs = err
+                .and_then(|e| e.get("resets_in_seconds"))
+                .and_then(Value::as_f64)?;
+            Some(now_ms.saturating_add((secs * 1000.0) as i64))
+        });
+    let lower = backend_msg.to_ascii_lowercase();
+    let mut out = HttpError {
+        kind: ErrorKind::Other,
+        status,
+        message: String::new(),
+        retryable: false,
+        retry_after_ms,
+        resets_at_ms,
+        plan,
+    };
+
+    let known = [etype, code]
+        .into_iter()
+        .find_map(|c| classify_code(c, backend_msg));
+    let (kind, message) = match (status, known) {
+        (_, Some((ErrorKind::UsageLimit, _))) => {
+            let plan = out
+                .plan
+                .as_deref()
+                .map(|p| format!(" for your {p} plan"))
+                .unwrap_or_default();
+            let when = match resets_at_ms {
+                Some(at) => format!("; resets at {}", reset_text(at, now_ms, tz_offset_min)),
+                None => "; wait for it to reset".into(),
+            };
+            (
+                ErrorKind::UsageLimit,
+                format!("ChatGPT usage limit reached{plan}{when}"),
+            )
+        }
+        (_, Some(k)) => k,
+        (400 | 404, None)
+            if lower.contains("not supported")
+                || lower.contains("model_not_found")
+                || code == "model_not_found" =>
+        {
+            let model = quoted(backend_msg).unwrap_or("this model");
+            (
+                ErrorKind::ModelUnsupported,
+                format!("the model {model} is not available with a ChatGPT login; pick one of the openai/gpt-5.x models from this plugin's list"),
+            )
+        }
+        (401, None) => (
+            ErrorKind::Unauthorized,
+            "ChatGPT rejected the login (401); log in again with `opencode auth login`".into(),
+        ),
+        (403, None) => (
+            ErrorKind::Entitlement,
+            format!(
+                "ChatGPT refused access (403){}; check that your plan includes Codex",
+                suffix(backend_msg, body)
+            ),
+        ),
+        (429, None) => {
+            let wait = retry_after_ms
+                .map(|ms| format!(" in {}", human_duration(ms)))
+                .unwrap_or_else(|| " shortly".into());
+            (
+                ErrorKind::RateLimited,
+                format!("ChatGPT rate limit reached; try again{wait}"),
+            )
+        }
+        (500..=599, None) => (
+            ErrorKind::Server,
+            format!(
+                "ChatGPT backend is unavailable ({status}){}; try again in a moment",
+                suffix(backend_msg, body)
+            ),
+        ),
+        (400..=499, None) => (
+            ErrorKind::BadRequest,
+            format!(
+                "ChatGPT backend rejected the request ({status}){}",
+                suffix(backend_msg, body)
+            ),
+        ),
+        (_, None) => (
+            ErrorKind::Other,
+            format!(
+                "ChatGPT backend answered {status}{}",
+                suffix(backend_msg, body)
+            ),
+        ),
+    };
+    out.retryable = matches!(kind, ErrorKind::Server | ErrorKind::RateLimited);
+    out.kind = kind;
+    out.message = message;
+    out
+}
+
+/// Wait before attempt `attempt + 1`, given `attempt` attempts so far failed with `kind`; `None`:
+/// do not retry. Server/transport: 200 ms × 2^(attempt-1) × (0.9..1.1), up to [`MAX_ATTEMPTS`];
+/// a rate limit with a known short wait is retried once; everything else never.
+pub fn retry_delay(
+    attempt: u32,
+    kind: ErrorKind,
+    retry_after_ms: Option<u64>,
+    rand01: f64,
+) -> Option<u64> {
+    if attempt == 0 || attempt >= MAX_ATTEMPTS {
+        return None;
+    }
+    match kind {
+        ErrorKind::Server | ErrorKind::Transport => {
+            let jitter = 0.9
+                + 0.2
+                    * if rand01.is_finite() {
+                        rand01.clamp(0.0, 1.0)
+                    } else {
+                        0.5
+                    };
+            let backoff =
+                (BASE_DELAY_MS * f64::from(1u32 << (attempt - 1).min(16)) * jitter) as u64;
+            Some(retry_after_ms.map_or(backoff, |ra| {
+                ra.clamp(backoff, MAX_RATE_LIMIT_WAIT_MS.max(backoff))
+            }))
+        }
+        ErrorKind::RateLimited => {
+            retry_after_ms.filter(|&ms| attempt == 1 && ms <= MAX_RATE_LIMIT_WAIT_MS)
+        }
+        ErrorKind::UsageLimit
+        | ErrorKind::NotIncluded
+        | ErrorKind::Entitlement
+        | ErrorKind::ModelUnsupported
+        | ErrorKind::Unauthorized
+        | ErrorKind::BadRequest
+        | ErrorKind::ContextLength
+        | ErrorKind::Other => None,
+    }
+}
+
+/// "try again in 20s" / "in 1.5 s" / "in 250 ms" / "in 3 seconds" → milliseconds.
+pub fn retry_after_from_text(text: &str) -> Option<u64> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("try again in")? + "try again in".len();
+    let rest = lower.get(at..)?.trim_start();
+    let num_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let value: f64 = crate::num::parse_decimal(rest.get(..num_len)?)?;
+    let unit = rest.get(num_len..)?.trim_start();
+    let ms = if unit.starts_with("ms") || unit.starts_with("millisecond") {
+        value
+    } else if unit.starts_with('s') {
+        value * 1000.0
+    } else if unit.starts_with('m') {
+        value * 60_000.0
+    } else {
+        return None;
+    };
+    Some(ms.min(u64::MAX as f64) as u64)
+}
+
+/// "2 h 13 min", "45 s", "250 ms", "3 d 2 h".
+pub fn human_duration(ms: u64) -> String {
+    let s = ms.div_ceil(1000);
+    match s {
+        _ if ms < 1000 => format!("{ms} ms"),
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s.div_ceil(60)),
+        3600..=86_399 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// "14:05 (in 2 h 13 min)", or "2025-03-05 14:05 (in 3 d 2 h)" beyond a day.
+fn reset_text(at_ms: i64, now_ms: i64, tz_offset_min: i32) -> String {
+    let local_min = at_ms
+        .div_euclid(60_000)
+        .saturating_add(i64::from(tz_offset_min));
+    let (days, minute_of_day) = (local_min.div_euclid(1440), local_min.rem_euclid(1440));
+    let clock = format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60);
+    let ahead = at_ms.saturating_sub(now_ms).max(0) as u64;
+    if ahead < 86_400_000 {
+        return format!("{clock} (in {})", human_duration(ahead));
+    }
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year}-{month:02}-{day:02} {clock} (in {})",
+        human_duration(ahead)
+    )
+}
+
+/// The first `'…'`/`"…"`/`` `…` ``-quoted word in a message (the model name in "model 'x' is not supported").
+fn quoted(text: &str) -> Option<&str> {
+    let start = text.find(['\'', '"', '`'])?;
+    let quote = text.get(start..start + 1)?;
+    let rest = text.get(start + 1..)?;
+    let inner = rest.get(..rest.find(quote)?)?;
+    (!inner.is_empty() && inner.len() <= 80).then_some(inner)
+}
+
+/// ": <backend message>" or ": <short text of a non-JSON body>"; never raw HTML.
+fn suffix(backend_msg: &str, body: &str) -> String {
+    let text = if backend_msg.is_empty() {
+        strip_markup(body)
+    } else {
+        backend_msg.to_string()
+    };
+    let text = short(&text);
+    if text.is_empty() || text.starts_with('{') {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+fn strip_markup(body: &str) -> String {
+    // ASCII lower-casing keeps byte offsets, so an index into `lower` is one into `body`.
+    let start = body.to_ascii_lowercase().find("<body").unwrap_or(0);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.get(start..).unwrap_or(body).chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whitespace collapsed, at most 200 characters.
+fn short(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", joined.get(..i).unwrap_or("")),
+        None => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    use proptest::prelude::*;
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn usage_limit_names_the_plan_and_local_reset_time() {
+        let resets = NOW / 1000 + 2 * 3600 + 13 * 60;
+        let body = format!(
+            r#"{{"error":{{"type":"usage_limit_reached","message":"The usage limit has been reached","plan_type":"plus","resets_at":{resets}}}}}"#
+        );
+        let e = classify(429, &[], &body, NOW, 120);
+        // NOW = 2023-11-14 22:13:20 UTC; +2h13m = 00:26:20 UTC; +120 min = 02:26 local.
+        assert_eq!(
+            e,
+            HttpError {
+                kind: ErrorKind::UsageLimit,
+                status: 429,
+                message: "ChatGPT usage limit reached for your plus plan; resets at 02:26 (in 2 h 13 min)".into(),
+                retryable: false,
+                retry_after_ms: None,
+                resets_at_ms: Some(resets * 1000),
+                plan: Some("plus".into()),
+            }
+        );
+        let far = format!(
+            r#"{{"error":{{"type":"usage_limit_reached","resets_at":{}}}}}"#,
+            NOW / 1000 + 3 * 86_400
+        );
+        assert_eq!(
+            classify(429, &[], &far, NOW, 0).message,
+            "ChatGPT usage limit reached; resets at 2023-11-17 22:13 (in 3 d 0 h)"
+        );
+        assert_eq!(retry_delay(1, ErrorKind::UsageLimit, Some(1000), 0.5), None);
+    }
+
+    #[test]
+    fn each_http_class() {
+        let c = |status, body: &str| classify(status, &[], body, NOW, 0);
+        assert_eq!(
+            c(
+                403,
+                r#"{"error":{"code":"usage_not_included","message":"x"}}"#
+            )
+            .message,
+            NOT_INCLUDED
+        );
+        assert_eq!(
+            c(403, r#"{"detail":"Forbidden"}"#).message,
+            "ChatGPT refused access (403): Forbidden; check that your plan includes Codex"
+        );
+        let m = c(
+            400,
+            r#"{"detail":"The 'gpt-4o' model is not supported when using Codex with a ChatGPT account."}"#,
+        );
+        assert_eq!(
+            (
+                m.kind,
+                m.message.starts_with("the model gpt-4o is not available")
+            ),
+            (ErrorKind::ModelUnsupported, true)
+        );
+        assert_eq!(c(401, "").kind, ErrorKind::Unauthorized);
+        let s = c(503, "<html><head><title>x</title><style>b{}</style></head><body><h1>Service Unavailable</h1></body></html>");
+        assert_eq!((s.kind, s.retryable), (ErrorKind::Server, true));
+        assert_eq!(
+            s.message,
+            "ChatGPT backend is unavailable (503): Service Unavailable; try again in a moment"
+        );
+        let b = c(
+            400,
+            r#"{"error":{"message":"Invalid value for 'input'","type":"invalid_request_error"}}"#,
+        );
+        assert_eq!(
+            (b.kind, b.message.as_str()),
+            (
+                ErrorKind::BadRequest,
+                "ChatGPT backend rejected the request (400): Invalid value for 'input'"
+            )
+        );
+        let cl = c(
+            400,
+            r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#,
+        );
+        assert_eq!(cl.kind, ErrorKind::ContextLength);
+    }
+
+    #[test]
+    fn rate_limits_take_retry_after_from_header_or_text_and_retry_once() {
+        let e = classify(429, &h(&[("Retry-After", "7")]), "{}", NOW, 0);
+        assert_eq!(
+            (e.kind, e.retry_after_ms, e.message.as_str()),
+            (
+                ErrorKind::RateLimited,
+                Some(7000),
+                "ChatGPT rate limit reached; try again in 7 s"
+            )
+        );
+        let t = classify(
+            429,
+            &[],
+            r#"{"error":{"code":"rate_limit_exceeded","message":"Please try again in 1.5s."}}"#,
+            NOW,
+            0,
+        );
+        assert_eq!(t.retry_after_ms, Some(1500));
+        assert_eq!(
+            retry_delay(1, ErrorKind::RateLimited, Some(1500), 0.0),
+            Some(1500)
+        );
+        assert_eq!(
+            retry_delay(2, ErrorKind::RateLimited, Some(1500), 0.0),
+            None
+        );
+        assert_eq!(retry_delay(1, ErrorKind::RateLimited, None, 0.0), None);
+        assert_eq!(retry_after_from_text("try again in 250 ms"), Some(250));
+        assert_eq!(
+            retry_after_from_text("try again in 2 minutes"),
+            Some(120_000)
+        );
+        assert_eq!(retry_after_from_text("try again later"), None);
+    }
+
+    #[test]
+    fn server_backoff_doubles_with_jitter_for_four_attempts() {
+        let d: Vec<Option<u64>> = (1..=4)
+            .map(|a| retry_delay(a, ErrorKind::Server, None, 0.5))
+            .collect();
+        assert_eq!(d, vec![Some(200), Some(400), Some(800), None]);
+        assert_eq!(retry_delay(1, ErrorKind::Transport, None, 0.0), Some(180));
+        assert_eq!(retry_delay(1, ErrorKind::Transport, None, 1.0), Some(220));
+        assert_eq!(retry_delay(0, ErrorKind::Server, None, 0.5), None);
+    }
+
+    #[test]
+    fn in_stream_codes() {
+        assert_eq!(
+            classify_code("server_is_overloaded", "").map(|k| k.0),
+            Some(ErrorKind::Server)
+        );
+        assert_eq!(
+            classify_code(
+                "rate_limit_exceeded",
+                "Rate limit reached. Please try again in 20s."
+            ),
+            Some((
+                ErrorKind::RateLimited,
+                "ChatGPT rate limit reached; try again in 20 s".into()
+            ))
+        );
+        assert_eq!(
+            classify_code("invalid_prompt", "bad   words").map(|k| k.1),
+            Some("the ChatGPT backend rejected the prompt: bad words".into())
+        );
+        assert_eq!(classify_code("nope", ""), None);
+    }
+
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest! {
+        #[test]
+        fn classify_never_panics(status in 0u16..1000, body in ".{0,300}", ra in ".{0,12}", now in any::<i64>(), tz in any::<i32>(), resets in any::<f64>()) {
+            let e = classify(status, &h(&[("retry-after", &ra)]), &body, now, tz);
+            prop_assert!(!e.message.is_empty());
+            prop_assert!(!e.message.contains('<'));
+            let ul = format!(r#"{{"error":{{"type":"usage_limit_reached","resets_at":{resets}}}}}"#);
+            let _ = classify(429, &[], &ul, now, tz);
+        }
+
+        #[test]
+        fn retry_delay_is_bounded(attempt in any::<u32>(), ra in proptest::option::of(any::<u64>()), r in any::<f64>()) {
+            for kind in [ErrorKind::Server, ErrorKind::Transport, ErrorKind::RateLimited, ErrorKind::UsageLimit] {
+                if let Some(d) = retry_delay(attempt, kind, ra, r) {
+                    prop_assert!(attempt >= 1 && attempt < MAX_ATTEMPTS && d <= 60_000);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The pass-through for the SSE body OpenCode reads: forwards whole events as they arrive,
+//! byte-identical, and tracks whether the response completed or failed. The only rewrite: a
+//! failure event (`response.failed` / `error`) is withheld and turned into a readable message for
+//! JS to raise. Peeks the event type without parsing JSON; parses only failure events. No I/O.
+
+use serde_json::Value;
+
+use crate::stream::errors_http::{classify_code, ErrorKind};
+use crate::stream::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, SseScanner};
+
+/// Why a stream failed, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFailure {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// The event's type: its `event:` field, else the data's `"type"` (first occurrence, unparsed).
+pub fn event_type(ev: &Event) -> &str {
+    if ev.event != "message" {
+        return &ev.event;
+    }
+    peek_type(&ev.data).unwrap_or("message")
+}
+
+fn peek_type(data: &str) -> Option<&str> {
+    let at = data.find("\"type\"")? + "\"type\"".len();
+    let rest = data
+        .get(at..)?
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    rest.get(..rest.find('"')?)
+}
+
+/// The failure an event of type `kind` reports, if it is one.
+pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
+    let (code, message) = match kind {
+        "response.failed" | "error" => {
+            let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+            let err = v
+                .pointer("/response/error")
+                .or_else(|| v.get("error"))
+                .filter(|e| e.is_object())
+                .unwrap_or(&v);
+            let s = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let code = [s("code"), s("type")]
+                .into_iter()
+                .find(|c| !c.is_empty() && c != "error")
+                .unwrap_or_default();
+            (code, s("message"))
+        }
+        _ => return None,
+    };
+    let (kind, message) = classify_code(&code, &message).unwrap_or_else(|| {
+        let detail = match (message.is_empty(), code.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!(": {code}"),
+            (false, true) => format!(": {message}"),
+            (false, false) => format!(": {message} ({code})"),
+        };
+        (
+            ErrorKind::Other,
+            format!("the ChatGPT backend reported an error{detail}"),
+        )
+    });
+    Some(StreamFailure { kind, message })
+}
+
+/// See the module doc. The bytes themselves stay with the caller (JS keeps the chunks and
+/// forwards views of them): `push` and `finish` say how many of the bytes not yet forwarded may go
+/// now. Memory: the unfinished event's raw bytes, capped by the scanner.
+#[derive(Debug, Default)]
+pub struct StreamRewriter {
+    scan: SseScanner,
+    found: Vec<Scanned>,
+    carry: Carry,
+    forwarded: u64,
+    completed: bool,
+    failed: Option<StreamFailure>,
+}
+
+impl StreamRewriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the next chunk; returns how many of the bytes not forwarded yet (those held back
+    /// earlier, then this chunk's) form whole events to forward now. A failure event and what
+    /// follows it are withheld: check [`Self::failure`].
+    pub fn push(&mut self, chunk: &[u8]) -> Result<usize, SseError> {
+        if self.failed.is_some() {
+            return Ok(0);
+        }
+        let chunk_start = self.scan.consumed();
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        let fed = self.scan.feed(chunk, &mut found);
+        let stop = self.observe_all(&found, chunk, chunk_start);
+        self.found = found;
+        fed?;
+        let boundary = self.scan.last_boundary();
+        self.carry.keep(boundary, chunk, chunk_start);
+        Ok(self.release(stop.unwrap_or(boundary)))
+    }
+
+    /// The body ended: how many of the bytes not forwarded yet to forward (a last event without
+    /// its blank line). Check [`Self::ended_early`] / [`Self::failure`] afterwards.
+    pub fn finish(&mut self) -> usize {
+        if self.failed.is_some() {
+            return 0;
+        }
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        self.scan.finish(&mut found);
+        let end = self.scan.consumed();
+        let stop = self.observe_all(&found, &[], end);
+        self.found = found;
+        self.carry.clear();
+        self.release(stop.unwrap_or(end))
+    }
+
+    fn release(&mut self, upto: u64) -> usize {
+        let ready = upto.saturating_sub(self.forwarded);
+        self.forwarded += ready;
+        usize::try_from(ready).unwrap_or(usize::MAX)
+    }
+
+    /// Observes the events; the stream offset where a failure event starts, if one was seen.
+    fn observe_all(&mut self, found: &[Scanned], chunk: &[u8], chunk_start: u64) -> Option<u64> {
+        for ev in found {
+            match ev.kind {
+                Kind::Completed | Kind::Incomplete => self.completed = true,
+                Kind::Failed | Kind::Error | Kind::Unknown => {
+                    match parse_event(&self.carry.raw(ev, chunk, chunk_start)) {
+                        Some(e) => match event_type(&e) {
+                            "response.completed" | "response.incomplete" => self.completed = true,
+                            kind => self.failed = failure(kind, &e.data),
+                        },
+                        None if ev.kind == Kind::Failed => {
+                            self.failed = failure("response.failed", "")
+                        }
+                        None if ev.kind == Kind::Error => self.failed = failure("error", ""),
+                        None => {}
+                    }
+                    if self.failed.is_some() {
+                        return Some(ev.start);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// `response.completed` or `response.incomplete` was seen.
+    pub fn completed(&self) -> bool {
+        self.completed
+    }
+
+    pub fn failure(&self) -> Option<&StreamFailure> {
+        self.failed.as_ref()
+    }
+
+    /// Neither completion nor failure was seen (call after [`Self::finish`]).
+    pub fn ended_early(&self) -> bool {
+        !self.completed && self.failed.is_none()
+    }
+}
+
+/// A [`StreamRewriter`] that keeps the held-back bytes itself and returns the bytes to forward,
+/// as the JS shim does with its chunks (tests, fuzz targets and native callers).
+#[derive(Debug, Default)]
+pub struct BufferedRewriter {
+    pub rewriter: StreamRewriter,
+    pending: Vec<u8>,
+}
+
+impl BufferedRewriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, SseError> {
+        self.pending.extend_from_slice(chunk);
+        let n = self.rewriter.push(chunk)?;
+        Ok(self.pending.drain(..n.min(self.pending.len())).collect())
+    }
+
+    pub fn finish(&mut self) -> Vec<u8> {
+        let n = self.rewriter.finish();
+        self.pending.drain(..n.min(self.pending.len())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    use proptest::prelude::*;
+
+    const OK: &str = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{}}\n\n\
+        : ping\n\n\
+        data: {\"type\":\"response.output_text.delta\",\"delta\":\"héllo\"}\r\n\r\n\
+        event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[]}}\n\n";
+
+    fn run(chunks: &[&[u8]]) -> (Vec<u8>, StreamRewriter) {
+        let mut r = BufferedRewriter::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            out.extend(r.push(c).unwrap());
+        }
+        out.extend(r.finish());
+        (out, r.rewriter)
+    }
+
+    #[test]
+    fn passes_a_complete_stream_through_byte_identical_and_whole_events_only() {
+        let mut r = BufferedRewriter::new();
+        let first = r.push(&OK.as_bytes()[..60]).unwrap();
+        assert_eq!(first, b"");
+        let second = r.push(&OK.as_bytes()[60..]).unwrap();
+        assert_eq!(second, OK.as_bytes());
+        assert_eq!(r.finish(), b"");
+        let r = r.rewriter;
+        assert_eq!(
+            (r.completed(), r.ended_early(), r.failure()),
+            (true, false, None)
+        );
+    }
+
+    #[test]
+    fn truncated_stream_ends_early() {
+        let cut = OK.find("event: response.completed").unwrap();
+        let (out, r) = run(&[&OK.as_bytes()[..cut]]);
+        assert_eq!(out, &OK.as_bytes()[..cut]);
+        assert!(r.ended_early());
+    }
+
+    #[test]
+    fn response_failed_is_withheld_and_classified() {
+        let failed = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"context_length_exceeded\",\"message\":\"Your input exceeds the context window\"}}}\n\n";
+        let head = "data: {\"type\":\"response.created\"}\n\n";
+        let (out, r) = run(&[
+            head.as_bytes(),
+            failed.as_bytes(),
+            b"data: {\"type\":\"response.completed\"}\n\n",
+        ]);
+        assert_eq!(out, head.as_bytes());
+        assert_eq!(r.failure().map(|f| f.kind), Some(ErrorKind::ContextLength));
+        assert!(!r.completed() && !r.ended_early());
+    }
+
+    #[test]
+    fn error_events_of_both_shapes() {
+        let a = failure(
+            "error",
+            r#"{"type":"error","code":"rate_limit_exceeded","message":"Please try again in 3s"}"#,
+        );
+        assert_eq!(
+            a,
+            Some(StreamFailure {
+                kind: ErrorKind::RateLimited,
+                message: "ChatGPT rate limit reached; try again in 3 s".into()
+            })
+        );
+        let b = failure(
+            "error",
+            r#"{"type":"error","error":{"type":"server_error","code":"weird","message":"boom"}}"#,
+        );
+        assert_eq!(
+            b,
+            Some(StreamFailure {
+                kind: ErrorKind::Other,
+                message: "the ChatGPT backend reported an error: boom (weird)".into()
+            })
+        );
+        assert_eq!(
+            failure("error", "not json").map(|f| f.message),
+            Some("the ChatGPT backend reported an error".into())
+        );
+        assert_eq!(failure("response.output_text.delta", "{}"), None);
+    }
+
+    #[test]
+    fn type_is_peeked_from_data_when_the_event_line_is_missing() {
+        let ev = Event {
+            event: "message".into(),
+            data: "{ \"type\" : \"response.incomplete\" }".into(),
+            id: None,
+        };
+        assert_eq!(event_type(&ev), "response.incomplete");
+    }
+
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest! {
+        #[test]
+        fn any_chunking_forwards_the_same_bytes(cuts in proptest::collection::vec(0usize..400, 0..6)) {
+            let bytes = OK.as_bytes();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut prev = 0;
+            for c in cuts { chunks.push(&bytes[prev..c]); prev = c; }
+            chunks.push(&bytes[prev..]);
+            let (out, r) = run(&chunks);
+            prop_assert_eq!(out, bytes.to_vec());
+            prop_assert!(r.completed());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_are_forwarded_unless_failed(body in proptest::collection::vec(any::<u8>(), 0..400), cut in 0usize..400) {
+            let cut = cut.min(body.len());
+            let (out, r) = run(&[&body[..cut], &body[cut..]]);
+            if r.failure().is_none() { prop_assert_eq!(out, body); }
+        }
+    }
+}

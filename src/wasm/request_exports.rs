@@ -1,0 +1,106 @@
+//! Exports of the request transform and the model catalog: `Catalog` (bundled snapshot, live merge,
+//! listing, name resolution) and `transformRequest`. Decode, call the core, encode; nothing else.
+
+use wasm_bindgen::prelude::*;
+
+use super::{to_js, to_js_error};
+use crate::error::CoreError;
+use crate::request::{models, transform};
+
+/// The model catalog JS keeps for the process: the bundled snapshot until `mergeRemote` succeeds.
+#[wasm_bindgen(js_name = Catalog)]
+pub struct CatalogHandle {
+    inner: models::Catalog,
+}
+
+impl Default for CatalogHandle {
+    fn default() -> Self {
+        CatalogHandle {
+            inner: models::Catalog::bundled(),
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = Catalog)]
+impl CatalogHandle {
+    /// `new Catalog()`: the bundled snapshot.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> CatalogHandle {
+        CatalogHandle::default()
+    }
+
+    /// Merges a `GET /models` response body; throws (`catalog-*` code) and keeps the catalog on a bad one.
+    #[wasm_bindgen(js_name = mergeRemote)]
+    pub fn merge_remote(&mut self, json: &str) -> Result<(), JsValue> {
+        self.inner.merge_remote(json).map_err(|e| to_js_error(&e))
+    }
+
+    /// Visible live models by priority: `[{slug, displayName, contextWindow, efforts, defaultEffort,
+    /// supportsSummaries, supportsVerbosity, defaultVerbosity, supportsParallelToolCalls, serviceTiers,
+    /// priority, visible, upgrade}]`.
+    pub fn models(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.models())
+    }
+
+    /// `{model, effort, fast, notice}` for a requested name (`defaultModel` for empty/unknown names).
+    pub fn resolve(&self, name: &str, default_model: Option<String>) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.resolve(name, default_model.as_deref()))
+    }
+}
+
+/// The options object passed to `transformRequest` has the wrong shape.
+struct BadOptions;
+impl std::fmt::Display for BadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("transformRequest options must be {defaultModel?: string} or undefined")
+    }
+}
+impl CoreError for BadOptions {
+    fn code(&self) -> &'static str {
+        "transform-bad-options"
+    }
+}
+
+/// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
+/// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
+/// notice: string|null, promptCacheKey: string, callerStreams: boolean}`. Throws a coded error: `request-not-json`,
+/// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
+#[wasm_bindgen(js_name = transformRequest)]
+pub fn transform_request(
+    body: &str,
+    catalog: &CatalogHandle,
+    opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    // Read with Reflect rather than serde_wasm_bindgen's Deserializer: same check, less wasm.
+    let default_model = if opts.is_undefined() || opts.is_null() {
+        None
+    } else if opts.is_object() {
+        let v = js_sys::Reflect::get(&opts, &JsValue::from_str("defaultModel"))
+            .unwrap_or(JsValue::UNDEFINED);
+        match v.as_string() {
+            Some(s) => Some(s),
+            None if v.is_undefined() || v.is_null() => None,
+            None => return Err(to_js_error(&BadOptions)),
+        }
+    } else {
+        return Err(to_js_error(&BadOptions));
+    };
+    let options = transform::Options {
+        default_model: default_model.as_deref(),
+    };
+    let out = transform::transform(body, &catalog.inner, &options).map_err(|e| to_js_error(&e))?;
+    // The body leaves as UTF-8 bytes, ready for fetch: a 2 MB string would cost TextDecoder
+    // (slow on non-ASCII text in V8) several times what the transform itself costs.
+    let result = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| {
+        js_sys::Reflect::set(&result, &JsValue::from_str(key), value).map(|_| ())
+    };
+    let text = |v: Option<String>| v.map_or(JsValue::NULL, |s| JsValue::from_str(&s));
+    set("body", &js_sys::Uint8Array::from(out.body.as_bytes()))?;
+    set("model", &JsValue::from_str(&out.model))?;
+    set("effort", &text(out.effort))?;
+    set("notice", &text(out.notice))?;
+    set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
+    set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
+    Ok(result.into())
+}

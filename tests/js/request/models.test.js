@@ -1,0 +1,185 @@
+// The live model list refresh of the built package (dist/), under Node and Bun: auth headers, ETag reuse
+// (304), the 5 min cache, a bad document or a dead network keeping the catalog, the cache file for offline
+// starts, and the plugin loader starting a refresh in the background.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import plugin from "../../../dist/index.js";
+import { loadCore } from "../../../dist/core.js";
+import { createCodexFetch } from "../../../dist/transport/fetch.js";
+import { createModelsRefresher, MODELS_TTL_MS, DEFAULT_CLIENT_VERSION } from "../../../dist/request/models.js";
+import { startMockBackend, MOCK_MODELS, MOCK_MODELS_ETAG } from "../../helpers/mock-backend.js";
+import { chatgptToken } from "../../helpers/jwt.js";
+
+const core = await loadCore();
+const BUNDLED = new core.Catalog().models().map((m) => m.slug);
+const LIVE = MOCK_MODELS.models.map((m) => m.slug);
+const cfgFor = (endpoint) => ({ endpoint, originator: "opencode", userAgent: "ua-test/1", clientVersion: undefined });
+const credentials = { current: async () => ({ access: "tok-models", accountId: "acc-models" }) };
+const tmpCache = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "occw-models-")), "sub", "models.json");
+
+function setup(endpoint, { cachePath = tmpCache(), fetch: fetchImpl } = {}) {
+  let t = 1_000_000;
+  const catalog = new core.Catalog();
+  const refresher = createModelsRefresher({ catalog, cfg: cfgFor(endpoint), credentials, cachePath, now: () => t, ...(fetchImpl && { fetch: fetchImpl }) });
+  return { catalog, refresher, cachePath, slugs: () => catalog.models().map((m) => m.slug), advance: (ms) => (t += ms) };
+}
+
+test("refresh merges the live list, then reuses its ETag (304) once the 5 min cache expires", async () => {
+  const backend = await startMockBackend();
+  try {
+    const s = setup(backend.endpoint);
+    assert.deepEqual(s.slugs(), BUNDLED);
+    await s.refresher.refresh();
+    assert.deepEqual(s.slugs(), LIVE);
+    const [first] = backend.models();
+    assert.equal(first.url, `/backend-api/codex/models?client_version=${DEFAULT_CLIENT_VERSION}`);
+    assert.equal(first.headers.authorization, "Bearer tok-models");
+    assert.equal(first.headers["chatgpt-account-id"], "acc-models");
+    assert.equal(first.headers.originator, "opencode");
+    assert.equal(first.headers["user-agent"], "ua-test/1");
+    assert.equal(first.headers["if-none-match"], undefined);
+    const cached = JSON.parse(fs.readFileSync(s.cachePath, "utf8"));
+    assert.deepEqual({ ...cached, body: JSON.parse(cached.body) }, { endpoint: backend.endpoint, etag: MOCK_MODELS_ETAG, fetchedAt: 1_000_000, body: MOCK_MODELS });
+
+    s.advance(MODELS_TTL_MS - 1);
+    await s.refresher.refresh();
+    assert.equal(backend.models().length, 1, "no request within the cache time");
+
+    s.advance(2);
+    await s.refresher.refresh();
+    assert.equal(backend.models().length, 2);
+    assert.equal(backend.models()[1].headers["if-none-match"], MOCK_MODELS_ETAG);
+    assert.deepEqual(s.slugs(), LIVE, "304 keeps the merged list");
+  } finally {
+    await backend.close();
+  }
+});
+
+test("concurrent refreshes share one request", async () => {
+  const backend = await startMockBackend();
+  try {
+    const s = setup(backend.endpoint);
+    await Promise.all([s.refresher.refresh(), s.refresher.refresh(), s.refresher.refresh()]);
+    assert.equal(backend.models().length, 1);
+  } finally {
+    await backend.close();
+  }
+});
+
+test("a bad document or an error status keeps the catalog it had", async () => {
+  const bodies = [{ body: JSON.stringify(MOCK_MODELS), headers: { etag: '"good"' } }, { body: "<html>not json" }, { body: '{"models": []}' }, { body: '{"data": 1}' }, { status: 500, body: "{}" }];
+  let n = 0;
+  const backend = await startMockBackend({ handler: () => ({ status: 200, headers: { "content-type": "application/json" }, ...bodies[n++] }) });
+  try {
+    const s = setup(backend.endpoint);
+    await s.refresher.refresh();
+    assert.deepEqual(s.slugs(), LIVE);
+    for (let i = 1; i < bodies.length; i += 1) {
+      s.advance(MODELS_TTL_MS + 1);
+      await s.refresher.refresh();
+      assert.equal(backend.models().length, i + 1);
+      assert.deepEqual(s.slugs(), LIVE, `after bad answer ${i}`);
+    }
+    assert.equal(JSON.parse(fs.readFileSync(s.cachePath, "utf8")).etag, '"good"', "the cache file keeps the last good list");
+  } finally {
+    await backend.close();
+  }
+});
+
+test("network down: the bundled catalog stays, refresh resolves; the cache file serves an offline start", async () => {
+  const backend = await startMockBackend();
+  const endpoint = backend.endpoint;
+  const online = setup(endpoint);
+  await online.refresher.refresh();
+  await backend.close();
+
+  const offline = setup(endpoint);
+  await offline.refresher.refresh(); // connection refused
+  assert.deepEqual(offline.slugs(), BUNDLED);
+  const thrown = setup(endpoint, { fetch: async () => { throw new TypeError("fetch failed"); } });
+  await thrown.refresher.refresh();
+  assert.deepEqual(thrown.slugs(), BUNDLED);
+
+  const restarted = setup(endpoint, { cachePath: online.cachePath });
+  await restarted.refresher.refresh();
+  assert.deepEqual(restarted.slugs(), LIVE, "the last good list from the cache file");
+  const otherEndpoint = setup("http://127.0.0.1:9/backend-api/codex", { cachePath: online.cachePath });
+  await otherEndpoint.refresher.refresh();
+  assert.deepEqual(otherEndpoint.slugs(), BUNDLED, "a cache file for another endpoint is ignored");
+});
+
+// OpenCode 1.18.33 itself refuses `-m openai/gpt-5.3-codex` (a name it does not list) before any plugin
+// fetch, so the remap of retired names is checked here, through the real fetch and the process catalog.
+test("a retired model name reaches the backend as its live successor, with the notice shown once", async () => {
+  const backend = await startMockBackend();
+  try {
+    const notices = [];
+    const cfg = { ...cfgFor(backend.endpoint), defaultModel: undefined, stallSeconds: 300 };
+    const codexFetch = createCodexFetch({ credentials, cfg, notice: (n) => notices.push(n) });
+    const body = JSON.stringify({ stream: true, model: "gpt-5.3-codex", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
+    for (let i = 0; i < 2; i += 1) {
+      const res = await codexFetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(res.status, 200);
+      await res.text();
+    }
+    assert.deepEqual(backend.responses().map((r) => r.json.model), ["gpt-5.4", "gpt-5.4"]);
+    assert.deepEqual(notices, ["model `gpt-5.3-codex` is no longer available; using gpt-5.4"]);
+  } finally {
+    await backend.close();
+  }
+});
+
+test("the plugin loader starts a refresh in the background and the fetch resolves names against it", async () => {
+  const backend = await startMockBackend();
+  const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "occw-models-xdg-"));
+  const prev = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = cacheHome;
+  try {
+    const access = chatgptToken({ accountId: "acc-loader" });
+    const hooks = await plugin.server({ client: {} }, { endpoint: backend.endpoint });
+    const opts = await hooks.auth.loader(async () => ({ type: "oauth", access, refresh: "r", expires: Date.now() + 3600_000 }));
+    for (let i = 0; i < 100 && backend.models().length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(backend.models().length, 1);
+    assert.equal(backend.models()[0].headers.authorization, `Bearer ${access}`);
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(cacheHome, "opencode-chatgpt-wasm", "models.json")); i += 1) await new Promise((r) => setTimeout(r, 20));
+    const body = JSON.stringify({ stream: true, model: "", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] });
+    const res = await opts.fetch(`${backend.endpoint}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(backend.responses()[0].json.model, "gpt-6-astra", "no model named: the live list's top model");
+  } finally {
+    if (prev === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = prev;
+    await backend.close();
+  }
+});
+
+test("a 401 on the model list refreshes the login once and retries with the new token", async () => {
+  let token = "tok-old";
+  let refreshes = 0;
+  const creds = { current: async () => ({ access: token, accountId: "acc-models" }), onUnauthorized: async () => ((refreshes += 1), (token = "tok-new"), true) };
+  const seen = [];
+  const fetchImpl = async (url, init) => {
+    seen.push(init.headers.authorization);
+    if (init.headers.authorization !== "Bearer tok-new") return new Response('{"detail":"token expired"}', { status: 401 });
+    return new Response(JSON.stringify(MOCK_MODELS), { status: 200, headers: { etag: MOCK_MODELS_ETAG } });
+  };
+  const catalog = new core.Catalog();
+  const refresher = createModelsRefresher({ catalog, cfg: cfgFor("http://127.0.0.1:9/backend-api/codex"), credentials: creds, cachePath: tmpCache(), fetch: fetchImpl });
+  await refresher.refresh();
+  assert.deepEqual(seen, ["Bearer tok-old", "Bearer tok-new"]);
+  assert.equal(refreshes, 1);
+  assert.deepEqual(catalog.models().map((m) => m.slug), LIVE);
+
+  // A refresh that cannot help (false) means no retry, and the bundled list stays.
+  const stuck = { current: async () => ({ access: "tok-dead" }), onUnauthorized: async () => false };
+  const calls = [];
+  const other = new core.Catalog();
+  const r2 = createModelsRefresher({ catalog: other, cfg: cfgFor("http://127.0.0.1:9/backend-api/codex"), credentials: stuck, cachePath: tmpCache(), fetch: async (u, i) => (calls.push(i.headers.authorization), new Response("{}", { status: 401 })) });
+  await r2.refresh();
+  assert.equal(calls.length, 1);
+  assert.deepEqual(other.models().map((m) => m.slug), BUNDLED);
+});
