@@ -148,8 +148,9 @@ fn form_spans(text: &str, spans: &mut Vec<(usize, usize)>) {
             let end = run_end(bytes, eq + 1, |b| {
                 !(b.is_ascii_whitespace() || b"&#\"'<>,;)]}".contains(&b))
             });
-            push_value(text, eq + 1, end, spans);
-            scanned = end;
+            if push_value(text, eq + 1, end, spans) {
+                scanned = end;
+            }
         }
     }
 }
@@ -183,8 +184,11 @@ fn json_spans(text: &str, spans: &mut Vec<(usize, usize)>) {
                 _ => continue,
             };
             let end = quoted_end(bytes, value_start, quote);
-            push_value(text, value_start, end, spans);
-            scanned = end;
+            // Only a value redacted now counts as scanned: one that is already the marker may run on
+            // (an unclosed quote, text glued after it) over keys that the next pass would then see.
+            if push_value(text, value_start, end, spans) {
+                scanned = end;
+            }
         }
     }
 }
@@ -212,7 +216,7 @@ fn bearer_spans(text: &str, spans: &mut Vec<(usize, usize)>) {
     for at in key_matches(text, "bearer ") {
         let start = run_end(bytes, at + "bearer ".len(), |b| b == b' ');
         let end = run_end(bytes, start, |b| is_b64url(b) || b"._~+/=".contains(&b));
-        push_value(text, start, end, spans);
+        let _ = push_value(text, start, end, spans);
     }
 }
 
@@ -228,11 +232,13 @@ fn api_key_spans(text: &str, spans: &mut Vec<(usize, usize)>) {
 }
 
 /// Pushes `start..end` unless it is empty or already starts with the marker (so redacting twice
-/// changes nothing).
-fn push_value(text: &str, start: usize, end: usize, spans: &mut Vec<(usize, usize)>) {
-    if end > start && !text.get(start..).is_some_and(|v| v.starts_with(MARKER)) {
+/// changes nothing); true when it pushed.
+fn push_value(text: &str, start: usize, end: usize, spans: &mut Vec<(usize, usize)>) -> bool {
+    let push = end > start && !text.get(start..).is_some_and(|v| v.starts_with(MARKER));
+    if push {
         spans.push((start, end));
     }
+    push
 }
 
 /// Replaces the union of `spans` by one marker per run of covered bytes (overlapping and
@@ -381,6 +387,21 @@ mod tests {
             r#"refresh_token=[redacted] {"access":"[redacted]"} Bearer [redacted]"#
         );
         assert_eq!(redact(&once, NONE), once);
+    }
+
+    #[test]
+    fn an_already_redacted_value_does_not_hide_the_next_key() {
+        // Found by fuzz target `redact` (1.2 M executions): the first `Key:"[redacted]…` value was
+        // skipped but still counted as scanned up to the next quote, hiding the second `Key:`; a JWT
+        // that swallowed a later key changed what the second pass skipped, so redacting twice differed.
+        let text = "-Key:\"[redacted]----Key:\"eyJdc66WWe-Re\u{3}eyJdcee62ee.-Jdcee.-S----BW-Key:\"[redacted]----Key:\"eyJdc66WWe-R";
+        let once = redact(text, NONE);
+        assert_eq!(redact(&once, NONE), once);
+        assert!(!once.contains("eyJdc66"), "{once}");
+        assert_eq!(
+            redact(r#"{"key":"[redacted]", "key":"visible1"}"#, NONE),
+            r#"{"key":"[redacted]", "key":"[redacted]"}"#
+        );
     }
 
     #[test]
