@@ -20,6 +20,7 @@ pub mod num;
 pub mod random;
 pub mod request;
 pub mod stream;
+pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
