@@ -88,6 +88,7 @@ async function tui(api, options) {
 
   const openDialog = async () => {
     api.ui.dialog.replace(() => <api.ui.DialogAlert title="ChatGPT usage" message={dialogText()} />);
+    api.ui.dialog.setSize("large");
     setBusy(true);
     await refresh(true);
     setBusy(false);

@@ -119,6 +119,25 @@ fn clock(at_ms: i64, tz_offset_min: i32) -> String {
     format!("{:02}:{:02}", local_min / 60, local_min % 60)
 }
 
+/// "14:05 (in 2 h 13 min)" within a day, "Fri 22:58 (in 2 d 7 h)" within a week, else with the date.
+fn when_text(at_ms: i64, now_ms: i64, tz: i32) -> String {
+    let ahead = at_ms.saturating_sub(now_ms);
+    if !(86_400_000..7 * 86_400_000).contains(&ahead) {
+        return reset_text(at_ms, now_ms, tz);
+    }
+    let day = at_ms
+        .div_euclid(60_000)
+        .saturating_add(i64::from(tz))
+        .div_euclid(1440);
+    // 1970-01-01 was a Thursday.
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][day.rem_euclid(7) as usize];
+    format!(
+        "{weekday} {} (in {})",
+        clock(at_ms, tz),
+        human_duration(ahead as u64)
+    )
+}
+
 fn window_view(w: &UsageWindow, now_ms: i64, tz: i32, reached: bool) -> WindowView {
     let (long, short) = window_names(w.window_s);
     let percent = w.used_percent.clamp(0.0, 100.0).round() as u8;
@@ -140,7 +159,7 @@ fn window_view(w: &UsageWindow, now_ms: i64, tz: i32, reached: bool) -> WindowVi
         level,
         reset_text: w.resets_at_ms.map(|at| {
             if at > now_ms {
-                format!("resets {}", reset_text(at, now_ms, tz))
+                format!("resets {}", when_text(at, now_ms, tz))
             } else {
                 format!("reset at {}; new figures come with the next reply", clock(at, tz))
             }
@@ -341,7 +360,7 @@ mod tests {
             vec![
                 "ChatGPT login · plus",
                 "  5-hour              [█████████░]  85%  resets 11:13 (in 2 h 13 min)",
-                "  weekly              [████████░░]  71%  resets 2027-01-16 10:00 (in 2 d 1 h)",
+                "  weekly              [████████░░]  71%  resets Sat 10:00 (in 2 d 1 h)",
                 "  codex-spark 5-hour  [█░░░░░░░░░]   3%  resets 09:01 (in 1 min)",
                 "  credits: 12.50",
                 "  checked 10 min ago",
