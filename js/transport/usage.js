@@ -30,7 +30,7 @@ export async function fetchUsage({ cfg, credentials, fetch: fetchImpl = fetch, n
     }
   } catch (err) {
     if (err?.name === "LoginError") throw err;
-    const e = new Error(`could not reach the usage endpoint (${err?.cause?.code ?? err?.cause?.errors?.[0]?.code ?? err?.message ?? "network error"}); check your connection`);
+    const e = new Error(`could not reach the usage endpoint (${err?.cause?.code ?? err?.code ?? err?.cause?.message ?? err?.message ?? "network error"}); check your connection`);
     e.code = "usage-unreachable";
     throw e;
   }

@@ -1,11 +1,11 @@
 // The usage endpoint of the mock ChatGPT backend: GET /backend-api/wham/usage answers the figures a
 // test sets, shaped like the live reply (plan, two windows classified by limit_window_seconds, credits,
 // and the identity fields a client must not show), and refuses a request without a bearer and account id
-// (or with a bearer other than `token`, when set) with 401, as the live service does.
+// (or with a bearer other than `token`, when set, or one in `revoked`) with 401, as the live service does.
 
-/** Mutable state a test changes between calls: `{primary, secondary, plan, credits, token, calls}`. */
+/** Mutable state a test changes between calls: `{primary, secondary, plan, credits, token, revoked, calls}`. */
 export function createUsageState({ primary = 42, secondary = 71, plan = "plus", credits = null, token = null } = {}) {
-  return { primary, secondary, plan, credits, token, calls: 0 };
+  return { primary, secondary, plan, credits, token, revoked: new Set(), calls: 0 };
 }
 
 /** The JSON body for the state at `nowMs` (5-hour window first, the week second). */
@@ -25,7 +25,7 @@ export function usageBody(state, nowMs = Date.now()) {
 export function usageReply(state, record) {
   const auth = record.headers.authorization ?? "";
   const bearer = /^Bearer (\S+)$/.exec(auth)?.[1];
-  if (!bearer || !record.headers["chatgpt-account-id"] || (state.token && bearer !== state.token)) {
+  if (!bearer || !record.headers["chatgpt-account-id"] || (state.token && bearer !== state.token) || state.revoked.has(bearer)) {
     return { status: 401, headers: { "content-type": "application/json" }, body: JSON.stringify({ detail: "Unauthorized" }) };
   }
   state.calls += 1;
