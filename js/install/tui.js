@@ -148,10 +148,17 @@ export function applyTuiInstall(o, { cfg, entry, record, plan }) {
  */
 export function runTuiUninstall(o) {
   const cfg = readConfigFile(locateTuiConfig(o));
-  if (cfg.text === null) return;
-  parseConfig(cfg.text, cfg.target);
   const records = readRecords(o.env);
   const record = records[cfg.target] ?? null;
+  if (cfg.text === null) {
+    // Deleted by the user: forget our record too, so the package copy can go with the opencode.json uninstall.
+    if (record && !o.dryRun) {
+      delete records[cfg.target];
+      writeRecords(o.env, records);
+    }
+    return;
+  }
+  parseConfig(cfg.text, cfg.target);
   let how = "edit";
   let next;
   let changes = [];

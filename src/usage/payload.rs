@@ -319,9 +319,18 @@ mod tests {
     fn off_windows_errors_and_odd_shapes() {
         let off = r#"{"rate_limit":{"limit_reached":true,"primary_window":{"used_percent":0,"limit_window_seconds":0},"secondary_window":{"used_percent":"x"}}}"#;
         let got = parse_response(200, off, NOW).unwrap();
-        assert_eq!((got.windows, got.limit_reached, got.plan), (vec![], true, None));
-        assert_eq!(parse_response(401, "{}", NOW), Err(UsageError::Unauthorized(401)));
-        assert_eq!(parse_response(502, "<html>", NOW), Err(UsageError::Http(502)));
+        assert_eq!(
+            (got.windows, got.limit_reached, got.plan),
+            (vec![], true, None)
+        );
+        assert_eq!(
+            parse_response(401, "{}", NOW),
+            Err(UsageError::Unauthorized(401))
+        );
+        assert_eq!(
+            parse_response(502, "<html>", NOW),
+            Err(UsageError::Http(502))
+        );
         assert_eq!(parse_response(200, "[1]", NOW), Err(UsageError::BadBody));
         assert_eq!(parse_response(200, "<html>", NOW), Err(UsageError::BadBody));
         assert!(!UsageError::Http(500).to_string().is_empty());
@@ -368,11 +377,18 @@ mod tests {
             usage_url("http://127.0.0.1:9/backend-api/codex"),
             "http://127.0.0.1:9/backend-api/wham/usage"
         );
-        assert_eq!(usage_url("https://x.test/api/codex"), "https://x.test/api/codex/usage");
+        assert_eq!(
+            usage_url("https://x.test/api/codex"),
+            "https://x.test/api/codex/usage"
+        );
         assert!(refresh_due(None, None, NOW));
         assert!(!refresh_due(Some(NOW - 60_000), None, NOW));
         assert!(!refresh_due(None, Some(NOW - 60_000), NOW));
-        assert!(refresh_due(Some(NOW - REFRESH_EVERY_MS), Some(NOW - REFRESH_EVERY_MS), NOW));
+        assert!(refresh_due(
+            Some(NOW - REFRESH_EVERY_MS),
+            Some(NOW - REFRESH_EVERY_MS),
+            NOW
+        ));
     }
 
     #[cfg(not(target_arch = "wasm32"))]

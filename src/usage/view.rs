@@ -161,7 +161,10 @@ fn window_view(w: &UsageWindow, now_ms: i64, tz: i32, reached: bool) -> WindowVi
             if at > now_ms {
                 format!("resets {}", when_text(at, now_ms, tz))
             } else {
-                format!("reset at {}; new figures come with the next reply", clock(at, tz))
+                format!(
+                    "reset at {}; new figures come with the next reply",
+                    clock(at, tz)
+                )
             }
         }),
     }
@@ -271,9 +274,18 @@ pub fn view(accounts: &[AccountInput], now_ms: i64, tz_offset_min: i32) -> Usage
             ""
         };
         lines.push(format!("{}{serves}", a.title));
-        let width = a.windows.iter().map(|w| w.label.chars().count()).max().unwrap_or(0);
+        let width = a
+            .windows
+            .iter()
+            .map(|w| w.label.chars().count())
+            .max()
+            .unwrap_or(0);
         for w in &a.windows {
-            let reset = w.reset_text.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
+            let reset = w
+                .reset_text
+                .as_deref()
+                .map(|r| format!("  {r}"))
+                .unwrap_or_default();
             lines.push(format!(
                 "  {:<width$}  {} {:>3}%{reset}",
                 w.label, w.bar, w.percent
@@ -285,7 +297,11 @@ pub fn view(accounts: &[AccountInput], now_ms: i64, tz_offset_min: i32) -> Usage
     }
     UsageView {
         status_text: segments.iter().map(|s| s.text.as_str()).collect(),
-        level: segments.iter().map(|s| s.level).max().unwrap_or(Level::Muted),
+        level: segments
+            .iter()
+            .map(|s| s.level)
+            .max()
+            .unwrap_or(Level::Muted),
         status: segments,
         accounts: views,
         lines,
@@ -370,8 +386,16 @@ mod tests {
 
     #[test]
     fn newest_source_wins_and_empty_states() {
-        let old = usage(Source::Endpoint, NOW - 900_000, vec![w(None, 10.0, 18_000, 1)]);
-        let new = usage(Source::Headers, NOW - 30_000, vec![w(None, 95.0, 18_000, -1)]);
+        let old = usage(
+            Source::Endpoint,
+            NOW - 900_000,
+            vec![w(None, 10.0, 18_000, 1)],
+        );
+        let new = usage(
+            Source::Headers,
+            NOW - 30_000,
+            vec![w(None, 95.0, 18_000, -1)],
+        );
         let v = view(
             &[AccountInput {
                 label: Some("work".into()),
@@ -387,7 +411,10 @@ mod tests {
             v.accounts[0].windows[0].reset_text.as_deref(),
             Some("reset at 07:59; new figures come with the next reply")
         );
-        assert_eq!(v.accounts[0].age_text.as_deref(), Some("from the last reply just now"));
+        assert_eq!(
+            v.accounts[0].age_text.as_deref(),
+            Some("from the last reply just now")
+        );
 
         let none = view(&[AccountInput::default()], NOW, 0);
         assert_eq!((none.status_text.as_str(), none.level), ("", Level::Muted));

@@ -14,7 +14,11 @@ pub fn usage_url(endpoint: &str) -> String {
 
 /// Whether to ask the usage endpoint now (`newestMs`: the newest figures from any source).
 #[wasm_bindgen(js_name = usageRefreshDue)]
-pub fn usage_refresh_due(newest_ms: Option<f64>, last_attempt_ms: Option<f64>, now_ms: f64) -> bool {
+pub fn usage_refresh_due(
+    newest_ms: Option<f64>,
+    last_attempt_ms: Option<f64>,
+    now_ms: f64,
+) -> bool {
     payload::refresh_due(
         newest_ms.map(|v| v as i64),
         last_attempt_ms.map(|v| v as i64),
@@ -25,7 +29,8 @@ pub fn usage_refresh_due(newest_ms: Option<f64>, last_attempt_ms: Option<f64>, n
 /// The usage in the endpoint's reply; throws `usage-unauthorized` / `usage-http` / `usage-bad-body`.
 #[wasm_bindgen(js_name = parseUsageResponse)]
 pub fn parse_usage_response(status: u16, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
-    let usage = payload::parse_response(status, body, now_ms as i64).map_err(|e| to_js_error(&e))?;
+    let usage =
+        payload::parse_response(status, body, now_ms as i64).map_err(|e| to_js_error(&e))?;
     to_js(&usage)
 }
 

@@ -127,6 +127,17 @@ describe("install / uninstall / doctor (CLI)", () => {
     assert.equal(fs.readFileSync(tui, "utf8"), COMMENTED.replace("tokyonight", "gruvbox"));
   });
 
+  test("tui.json deleted by the user: uninstall still removes the package copy", async () => {
+    const s = sandbox();
+    const cli = s.fakePackage();
+    assert.equal((await s.run(["install"], { cli })).code, 0);
+    fs.rmSync(path.join(s.configDir, "tui.json"));
+    const res = await s.run(["uninstall"], { cli });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(fs.existsSync(s.copyDir()), false);
+    assert.equal(fs.existsSync(s.recordsFile), false);
+  });
+
   test("--dry-run writes nothing and shows the diff; --no-tui leaves tui.json alone", async () => {
     const s = sandbox();
     const dry = await s.run(["install", "--dry-run"]);
