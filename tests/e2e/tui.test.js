@@ -38,6 +38,8 @@ before(async () => {
 });
 after(async () => {
   spawnSync("tmux", ["-L", SOCKET, "kill-server"]);
+  // kill-server leaves the socket file behind
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid()}`, SOCKET), { force: true });
   await backend?.close();
   for (const s of sandboxes) s.cleanup();
 });
