@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The package's command: `opencode-chatgpt-wasm [install|uninstall|doctor] [options]`. Parses arguments,
+// The package's command: `opencode-chatgpt-wasm [install|uninstall|doctor|usage] [options]`. Parses arguments,
 // runs the command from install.js / doctor.js and maps failures to exit codes (1: failed, 2: bad input).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,13 +7,17 @@ import { parseArgs } from "node:util";
 import { catalogModels } from "./request/catalog.js";
 import { checkOpencode, minOpencodeVersion, runDoctor } from "./install/doctor.js";
 import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install/files.js";
-import { runInstall, runUninstall } from "./install/install.js";
+import { readConfigFile, resolveEntry } from "./install/files.js";
+import { locateConfig, parseConfig, runInstall, runUninstall } from "./install/install.js";
+import { applyTuiInstall, prepareTuiInstall, runTuiUninstall } from "./install/tui.js";
+import { runUsage } from "./tui/command.js";
 
-const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
+const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage] [options]
 
   install     add the plugin to OpenCode's config (the default command)
   uninstall   remove exactly what install added
   doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
+  usage       print the 5-hour and weekly usage of the ChatGPT login (asks the usage endpoint)
 
 Options:
   --project           use ./opencode.json(c) in this directory instead of the global config
@@ -24,7 +28,9 @@ Options:
   --entry file|npm    file (default): a stable copy in \${XDG_DATA_HOME:-~/.local/share}/${PACKAGE_NAME}/<version>/;
                       npm: "${PACKAGE_NAME}@<version>", installed by OpenCode from the registry
   --remove-conflicts  remove other ChatGPT/Codex login plugins from the plugin list
+  --no-tui            install: leave tui.json alone (no usage status in the TUI)
   --offline           doctor: skip the network checks
+  --json              usage: print the figures as JSON
   -v, --version       print the version
   -h, --help          print this help
 `;
@@ -37,6 +43,8 @@ const OPTIONS = {
   entry: { type: "string" },
   "remove-conflicts": { type: "boolean" },
   offline: { type: "boolean" },
+  "no-tui": { type: "boolean" },
+  json: { type: "boolean" },
   version: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 };
@@ -74,7 +82,12 @@ async function main(argv, env) {
     switch (command) {
       case "install": {
         const models = values.models ? await catalogModels() : null;
+        // tui.json is read and planned first: a file we cannot parse stops the install before anything is written.
+        const main = readConfigFile(locateConfig(common).file);
+        parseConfig(main.text, main.target); // its errors come first, as before tui.json existed
+        const tui = values["no-tui"] ? null : prepareTuiInstall(common, resolveEntry({ pkg: packageInfo(pkgDir), env, entryKind }).entry);
         const code = runInstall({ ...common, models, entryKind, removeConflicts: values["remove-conflicts"] ?? false });
+        if (tui && code === 0) applyTuiInstall({ ...common, version: packageInfo(pkgDir).version }, tui);
         const opencode = checkOpencode({ env, cwd: common.cwd, minVersion: minOpencodeVersion(packageInfo(pkgDir).manifest) });
         if (opencode.status !== "ok") out(`warning: ${opencode.detail}; ${opencode.fix}`);
         return code;
@@ -84,8 +97,11 @@ async function main(argv, env) {
         const catalog = await Promise.resolve()
           .then(catalogModels)
           .catch(() => []);
+        runTuiUninstall(common); // first: the package copy goes with the last record pointing into it
         return runUninstall({ ...common, catalog });
       }
+      case "usage":
+        return await runUsage({ env, json: values.json ?? false, out, err: (line) => process.stderr.write(`${line}\n`) });
       case "doctor":
         return await runDoctor({ ...common, offline: values.offline ?? false });
       default:

@@ -1,10 +1,11 @@
-//! Sans-IO core of the opencode-chatgpt-wasm OpenCode plugin, in three parts and a boundary:
+//! Sans-IO core of the opencode-chatgpt-wasm OpenCode plugin, in four parts and a boundary:
 //!
 //! | part | decides |
 //! |---|---|
 //! | [`auth`] | sign-in: PKCE, OAuth and device code, token replies, refresh decisions, JWT claims, redaction |
 //! | [`request`] | what is sent: the Codex request transform and the model catalog |
 //! | [`stream`] | what comes back: SSE parsing, the pass-through rewriter, the JSON collector, error and rate-limit classification |
+//! | [`usage`] | the usage windows: the usage endpoint and reply headers → the TUI status, sidebar and `usage` table |
 //! | `wasm` | the only wasm-bindgen layer (wasm32 only), one export module per part |
 //!
 //! Shared by the parts: [`error`] (the coded-error trait), [`num`] (decimal parsing), [`random`]
@@ -20,6 +21,7 @@ pub mod num;
 pub mod random;
 pub mod request;
 pub mod stream;
+pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

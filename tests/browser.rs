@@ -10,3 +10,6 @@ mod request_suite;
 
 #[path = "wasm_stream.rs"]
 mod stream_suite;
+
+#[path = "wasm_usage.rs"]
+mod usage_suite;

@@ -113,6 +113,20 @@ pub const KEYS: &[&str] = &[
     "plan_type",
     "resets_at",
     "resets_in_seconds",
+    // the usage endpoint (src/usage/payload.rs)
+    "rate_limit",
+    "primary_window",
+    "secondary_window",
+    "used_percent",
+    "limit_window_seconds",
+    "reset_at",
+    "reset_after_seconds",
+    "limit_reached",
+    "additional_rate_limits",
+    "limit_name",
+    "credits",
+    "has_credits",
+    "balance",
 ];
 
 /// Nesting beyond this becomes `null`: the targets test the core's logic, and serde_json's own

@@ -11,6 +11,7 @@ import { findNodeAtLocation } from "jsonc-parser";
 import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./files.js";
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
+import { checkTui } from "./tui.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
@@ -316,6 +317,7 @@ export async function runDoctor(o) {
   }
   report(await checkModels(env));
   report(checkQuota(env, o.now ?? Date.now()));
+  if (entry) report(checkTui(o));
   const failed = checks.filter((c) => c.status === "fail").length;
   out(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
   return failed === 0 ? 0 : 1;

@@ -304,7 +304,7 @@ pub fn human_duration(ms: u64) -> String {
 }
 
 /// "14:05 (in 2 h 13 min)", or "2025-03-05 14:05 (in 3 d 2 h)" beyond a day.
-fn reset_text(at_ms: i64, now_ms: i64, tz_offset_min: i32) -> String {
+pub fn reset_text(at_ms: i64, now_ms: i64, tz_offset_min: i32) -> String {
     let local_min = at_ms
         .div_euclid(60_000)
         .saturating_add(i64::from(tz_offset_min));

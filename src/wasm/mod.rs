@@ -1,5 +1,5 @@
 //! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`, one module per part of the
-//! core (`auth_exports`, `request_exports`, `stream_exports`). Every export decodes its JS
+//! core (`auth_exports`, `request_exports`, `stream_exports`, `usage_exports`). Every export decodes its JS
 //! arguments, calls the core, and encodes the result; core errors become JS `Error`s with a stable
 //! `code` property in exactly one function, [`to_js_error`]. A panic hook records the panic
 //! message so the JS side can report it (and re-instantiate the module) instead of crashing.
@@ -13,6 +13,7 @@ use crate::error::CoreError;
 pub mod auth_exports;
 pub mod request_exports;
 pub mod stream_exports;
+pub mod usage_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
 

@@ -1,6 +1,8 @@
 // A mock ChatGPT Codex backend on 127.0.0.1: records every request and answers
-// POST /backend-api/codex/responses with a scripted SSE stream. Started and stopped by the tests.
+// POST /backend-api/codex/responses with a scripted SSE stream (and GET /backend-api/wham/usage, see
+// mock-usage.js). Started and stopped by the tests.
 import http from "node:http";
+import { createUsageState, usageReply } from "./mock-usage.js";
 
 /** SSE text of one event. */
 export function sseEvent(type, data) {
@@ -46,7 +48,7 @@ function chunks(text) {
  * Starts the mock. `handler(req, record)` may return {status, headers, body} or a string (an SSE
  * body); the default answers every Responses call with textStream(defaultText).
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend." } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState() } = {}) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const parts = [];
@@ -64,6 +66,7 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
       else if (req.method === "GET" && req.url.startsWith("/backend-api/codex/models")) {
         out = req.headers["if-none-match"] === MOCK_MODELS_ETAG ? { status: 304, headers: { etag: MOCK_MODELS_ETAG } } : { headers: { "content-type": "application/json", etag: MOCK_MODELS_ETAG }, body: JSON.stringify(MOCK_MODELS) };
       }
+      else if (req.method === "GET" && req.url.startsWith("/backend-api/wham/usage")) out = usageReply(usage, record);
       else out = { status: 404, body: JSON.stringify({ error: { message: "not found in mock" } }) };
     }
     if (typeof out === "string") out = { status: 200, headers: { "content-type": "text/event-stream" }, body: out };
@@ -80,6 +83,7 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     url: `http://127.0.0.1:${port}`,
     endpoint: `http://127.0.0.1:${port}/backend-api/codex`,
     requests,
+    usage, // the usage endpoint's figures (tests/helpers/mock-usage.js): change them between calls
     models: () => requests.filter((r) => r.method === "GET" && r.url.startsWith("/backend-api/codex/models")),
     responses: () => requests.filter((r) => r.method === "POST" && r.url.startsWith("/backend-api/codex/responses")),
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
