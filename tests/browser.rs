@@ -10,3 +10,6 @@ mod request_suite;
 
 #[path = "wasm_stream.rs"]
 mod stream_suite;
+
+#[path = "wasm_accounts.rs"]
+mod accounts_suite;
