@@ -8,12 +8,14 @@ import { catalogModels } from "./request/catalog.js";
 import { checkOpencode, minOpencodeVersion, runDoctor } from "./install/doctor.js";
 import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install/files.js";
 import { runInstall, runUninstall } from "./install/install.js";
+import { runAccounts } from "./accounts/cli.js";
 
 const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
 
   install     add the plugin to OpenCode's config (the default command)
   uninstall   remove exactly what install added
   doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
+  accounts    list and choose ChatGPT accounts (${PACKAGE_NAME} accounts --help)
 
 Options:
   --project           use ./opencode.json(c) in this directory instead of the global config
@@ -47,6 +49,7 @@ function usageError(message) {
 }
 
 async function main(argv, env) {
+  if (argv[0] === "accounts") return runAccounts({ argv: argv.slice(1), env, cwd: process.cwd(), out: (line) => process.stdout.write(`${line}\n`) });
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -7,6 +7,8 @@ import { createCredentials, defaultAuthPath } from "./auth/credentials.js";
 import { loginMethods } from "./auth/login.js";
 import { createQuota } from "./transport/quota.js";
 import { startModelsRefresh } from "./request/models.js";
+import { joiningMethods, syncLogin } from "./accounts/pool.js";
+import { accountTools } from "./accounts/tools.js";
 
 export { latestRateLimits } from "./transport/quota.js";
 
@@ -26,14 +28,16 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
+        void syncLogin(auth, { notice: (m) => showNotice(input?.client, m, "warning") }); // a login the pool does not know joins it
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         const notice = (message) => showNotice(input?.client, message);
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice, refreshModels }) };
       },
-      methods: loginMethods(cfg),
+      methods: joiningMethods(loginMethods(cfg)), // each new login joins the account pool
     },
+    tool: accountTools(),
     // ChatGPT logins: list what the catalog says this login can use, with its effort variants.
     provider: {
       id: "openai",

@@ -11,6 +11,7 @@ import { findNodeAtLocation } from "jsonc-parser";
 import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./files.js";
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
+import { accountChecks } from "../accounts/cli.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
@@ -300,6 +301,7 @@ export async function runDoctor(o) {
     report({ status: "skip", detail: "plugin load check skipped (no plugin entry)" });
   }
   report(checkLogin(env, o.now ?? Date.now()));
+  for (const c of await accountChecks(env, o.now ?? Date.now())) report(c);
   const port = Number(env.OPENCODE_CODEX_CALLBACK_PORT) || DEFAULT_CALLBACK_PORT;
   report(await checkPort(port));
   if (o.offline) {
