@@ -301,7 +301,6 @@ export async function runDoctor(o) {
     report({ status: "skip", detail: "plugin load check skipped (no plugin entry)" });
   }
   report(checkLogin(env, o.now ?? Date.now()));
-  for (const c of await accountChecks(env, o.now ?? Date.now())) report(c);
   const port = Number(env.OPENCODE_CODEX_CALLBACK_PORT) || DEFAULT_CALLBACK_PORT;
   report(await checkPort(port));
   if (o.offline) {
@@ -318,6 +317,7 @@ export async function runDoctor(o) {
   }
   report(await checkModels(env));
   report(checkQuota(env, o.now ?? Date.now()));
+  for (const c of await accountChecks(env, o.now ?? Date.now())) report(c);
   const failed = checks.filter((c) => c.status === "fail").length;
   out(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
   return failed === 0 ? 0 : 1;
