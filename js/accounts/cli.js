@@ -11,6 +11,7 @@ import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { defaultAuthPath, readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, storedLogin, syncLogin, updatePool } from "./pool.js";
+import { newestLogin, shadowPath } from "./rotation.js";
 
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -76,12 +77,16 @@ async function activate(o, doc, key) {
       heldKey = id.key;
       await applyEvent(doc, { type: "joined", identity: id, activate: false, nowMs: o.now() });
       doc.logins = { ...doc.logins, [id.key]: storedLogin(held, id) };
+      fs.rmSync(shadowPath(o.poolPath, id.key), { force: true }); // auth.json's copy is the newer one
     }
   }
   if (heldKey !== key) {
-    const login = doc.logins[key];
+    // Rotation may have refreshed it in its own file: the newer of that and the pool's copy.
+    const login = newestLogin(o.poolPath, key, doc.logins[key]);
     if (!login?.refresh) throw new Error(`the pool holds no login for that account; log in with it again (opencode auth login)`);
     await setAuthJson(o.authPath, login);
+    doc.logins = { ...doc.logins, [key]: storedLogin(login) };
+    fs.rmSync(shadowPath(o.poolPath, key), { force: true });
   }
 }
 
@@ -201,14 +206,17 @@ async function remove(o, n) {
     }
     const view = (await callCore((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
     const wasActive = doc.pool.active === key;
-    const login = doc.logins[key];
+    const login = newestLogin(o.poolPath, key, doc.logins[key]);
     await applyEvent(doc, { type: "remove", key });
+    fs.rmSync(shadowPath(o.poolPath, key), { force: true });
     const { [key]: _gone, ...logins } = doc.logins;
     doc.logins = logins;
     if (wasActive) {
       const next = doc.pool.active;
-      if (!doc.logins[next]?.refresh) throw new Error("the next account has no stored login; log in with it again first");
-      await setAuthJson(o.authPath, doc.logins[next]);
+      const nextLogin = newestLogin(o.poolPath, next, doc.logins[next]);
+      if (!nextLogin?.refresh) throw new Error("the next account has no stored login; log in with it again first");
+      await setAuthJson(o.authPath, nextLogin);
+      fs.rmSync(shadowPath(o.poolPath, next), { force: true });
     }
     return { view, login, wasActive, next: doc.pool.active };
   });
