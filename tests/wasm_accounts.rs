@@ -68,7 +68,7 @@ fn a_usage_limit_moves_the_conversation_and_says_so() {
     let r = x::accounts_select(p, obj(ask)).unwrap();
     assert_eq!(
         json(&get(&r, "selection")),
-        r#"{"type":"serve","key":"acc-A/user-A","index":1,"moved":null}"#
+        r#"{"type":"serve","key":"acc-A/user-A","index":1,"moved":null,"dropReasoning":false}"#
     );
     let r = x::accounts_apply(
         get(&r, "pool"),
@@ -82,7 +82,7 @@ fn a_usage_limit_moves_the_conversation_and_says_so() {
     let r = x::accounts_select(get(&r, "pool"), obj(ask)).unwrap();
     assert_eq!(
         json(&get(&r, "selection")),
-        r#"{"type":"serve","key":"acc-B/user-A","index":2,"moved":{"from":"acc-A/user-A","reason":"usage_limit","fromUntilMs":3601000,"message":"ChatGPT account #2 a@example.com now serves this conversation: #1 a@example.com reached its usage limit; it resets in 1 h 0 min"}}"#
+        r#"{"type":"serve","key":"acc-B/user-A","index":2,"moved":{"from":"acc-A/user-A","reason":"usage_limit","fromUntilMs":3601000,"message":"ChatGPT account #2 a@example.com now serves this conversation: #1 a@example.com reached its usage limit; it resets in 1 h 0 min"},"dropReasoning":true}"#
     );
     let list = x::accounts_list(get(&r, "pool"), 1000.0, None).unwrap();
     assert_eq!(
@@ -126,4 +126,11 @@ fn resolution_and_coded_errors() {
     );
     let text = json(&p);
     assert_eq!(json(&x::accounts_parse_pool(&text).unwrap()), text);
+    assert_eq!(
+        x::accounts_drop_reasoning(
+            r#"{"input":[{"type":"reasoning","encrypted_content":"e"},{"type":"message"}]}"#
+        ),
+        Some(r#"{"input":[{"type":"message"}]}"#.to_string())
+    );
+    assert_eq!(x::accounts_drop_reasoning("[]"), None);
 }

@@ -8,6 +8,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use opencode_chatgpt_wasm::accounts::identity::{key_of, Identity};
 use opencode_chatgpt_wasm::accounts::pool::{apply, Event, Pool};
+use opencode_chatgpt_wasm::accounts::reasoning::drop_reasoning;
 use opencode_chatgpt_wasm::accounts::select::{available, select, Ask, Selection};
 use opencode_chatgpt_wasm::accounts::view::{list, resolve};
 use opencode_chatgpt_wasm::stream::limits::{RateLimits, Window};
@@ -28,6 +29,8 @@ enum Op {
     RawEvent(String),
     Select(Option<u8>, Option<u8>, i64, bool),
     Resolve(String),
+    /// A request body of a conversation that moved.
+    DropReasoning(String),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -53,7 +56,13 @@ fn check(pool: &Pool, ask: &Ask) {
         .map(|s| s.key.clone());
     let mut after = pool.clone();
     match select(&mut after, ask) {
-        Selection::Serve { key, index, moved } => {
+        Selection::Serve {
+            key,
+            index,
+            moved,
+            drop_reasoning,
+        } => {
+            assert!(moved.is_none() || drop_reasoning);
             let acc = after.get(&key).expect("served account is in the pool");
             assert!(available(acc, ask.now_ms));
             assert_eq!(after.accounts[index - 1].identity.key, key);
@@ -150,6 +159,14 @@ fuzz_target!(|input: Input| {
                 };
                 check(&pool, &ask);
                 let _ = select(&mut pool, &ask);
+                continue;
+            }
+            Op::DropReasoning(body) => {
+                if let Some(out) = drop_reasoning(&body) {
+                    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+                    let input = v["input"].as_array().expect("input stays an array");
+                    assert!(input.iter().all(|i| i["type"] != "reasoning"));
+                }
                 continue;
             }
             Op::Resolve(s) => {

@@ -105,6 +105,9 @@ export function createRotatingFetch({ makeFetch, credentials, cfg, project = nul
       // Every account exhausted: the core's message names the earliest reset across them.
       if (selection.type !== "serve") return errorResponse({ status: 429, kind: "usage_limit", message: selection.message });
       if (selection.moved) notice(selection.moved.message);
+      // Another account's encrypted reasoning is refused: drop it from a conversation that moved.
+      const dropped = selection.dropReasoning && typeof init?.body === "string" ? await callCore((c) => c.accountsDropReasoning(init.body)) : null;
+      const sendInit = dropped ? { ...init, body: dropped } : init;
       const creds = credentialsFor(selection.key, doc);
       if (!creds) {
         await record({ type: "loginDead", key: selection.key });
@@ -123,7 +126,7 @@ export function createRotatingFetch({ makeFetch, credentials, cfg, project = nul
         snapshot = Object.keys(codex).length ? codex : snapshot;
         return res;
       };
-      const res = await makeFetch({ credentials: creds, transport })(input, init);
+      const res = await makeFetch({ credentials: creds, transport })(input, sendInit);
       if (snapshot) {
         const limits = await callCore((c) => c.parseRateLimits(snapshot)).catch(() => null);
         if (limits) await record({ type: "usage", key: selection.key, limits });

@@ -11,6 +11,8 @@
 //!   (most headroom from its last usage snapshot, not cooling down, inside a project pin unless
 //!   the config allows leaving it), and the message when every account is exhausted (the
 //!   earliest reset across them).
+//! - [`reasoning`]: dropping encrypted reasoning from a request whose conversation moved to
+//!   another account (the backend refuses another account's).
 //! - [`view`]: what `accounts`, `accounts --json`, `doctor` and the `chatgpt_accounts` tool show
 //!   (never a token), and resolving `<n|label|email>`.
 //!
@@ -21,6 +23,7 @@
 
 pub mod identity;
 pub mod pool;
+pub mod reasoning;
 pub mod select;
 pub mod view;
 

@@ -102,6 +102,10 @@ pub struct Usage {
 pub struct Sticky {
     pub key: String,
     pub used_ms: i64,
+    /// The conversation has moved between accounts: its history may hold another account's
+    /// encrypted reasoning, which the backend refuses.
+    #[serde(default)]
+    pub moved: bool,
 }
 
 /// Everything that changes the pool.
@@ -229,11 +233,16 @@ impl Pool {
     /// Remembers that `key` serves `conversation` (forgetting the least recently used beyond
     /// [`MAX_STICKY`]).
     pub(crate) fn stick(&mut self, conversation: &str, key: &str, now_ms: i64) {
+        let moved = self
+            .sticky
+            .get(conversation)
+            .is_some_and(|s| s.moved || s.key != key);
         self.sticky.insert(
             conversation.to_string(),
             Sticky {
                 key: key.to_string(),
                 used_ms: now_ms,
+                moved,
             },
         );
         self.normalize();

@@ -63,6 +63,9 @@ pub enum Selection {
         key: String,
         index: usize,
         moved: Option<Moved>,
+        /// Drop encrypted reasoning from the input (see [`super::reasoning`]): this conversation
+        /// has been served by another account.
+        drop_reasoning: bool,
     },
     /// No account may serve it now; `message` says why and until when.
     Exhausted {
@@ -217,13 +220,16 @@ pub fn select(pool: &mut Pool, ask: &Ask) -> Selection {
     };
     if let Some((i, moved)) = chosen {
         let key = pool.accounts[i].identity.key.clone();
+        let mut drop_reasoning = moved.is_some();
         if let Some(c) = &ask.conversation {
             pool.stick(c, &key, now);
+            drop_reasoning |= pool.sticky.get(c).is_some_and(|s| s.moved);
         }
         return Selection::Serve {
             key,
             index: i + 1,
             moved,
+            drop_reasoning,
         };
     }
     exhausted(pool, &candidates, pin, &all, now)
@@ -348,7 +354,8 @@ mod tests {
             Selection::Serve {
                 key: key(1),
                 index: 1,
-                moved: None
+                moved: None,
+                drop_reasoning: false,
             }
         );
         limit(&mut p, 1, 2 * HOUR + 13 * 60_000, 0);
@@ -363,6 +370,7 @@ mod tests {
                     from_until_ms: Some(2 * HOUR + 13 * 60_000),
                     message: "ChatGPT account #3 user3@example.com now serves this conversation: #1 user1@example.com reached its usage limit; it resets in 2 h 13 min".into(),
                 }),
+                drop_reasoning: true,
             }
         );
         // Sticky on the new account, also after the first one resets.
@@ -521,7 +529,8 @@ mod tests {
                     let any_free = p.accounts.iter().any(|acc| available(acc, *now));
                     let mut q = p.clone();
                     match select(&mut q, &a) {
-                        Selection::Serve { key, index, moved } => {
+                        Selection::Serve { key, index, moved, drop_reasoning } => {
+                            prop_assert!(!moved.is_some() || drop_reasoning);
                             let acc = q.get(&key).unwrap();
                             // Never a cooling or dead account.
                             prop_assert!(available(acc, *now));

@@ -115,3 +115,10 @@ pub fn accounts_resolve(pool: JsValue, selector: &str) -> Result<String, JsValue
     let p = pool_arg(&pool)?;
     view::resolve(&p, selector).map_err(|e| to_js_error(&e))
 }
+
+/// The request body without encrypted reasoning items (a conversation that moved between
+/// accounts), or `null` when there is nothing to drop.
+#[wasm_bindgen(js_name = accountsDropReasoning)]
+pub fn accounts_drop_reasoning(body: &str) -> Option<String> {
+    crate::accounts::reasoning::drop_reasoning(body)
+}

@@ -58,7 +58,7 @@ async function pluginFetch(backend, toasts, extra = {}) {
     opts.fetch(`${backend.endpoint}/responses`, {
       method: "POST",
       headers: { "content-type": "application/json", session_id: session },
-      body: JSON.stringify({ stream: true, model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] }),
+      body: JSON.stringify({ stream: true, model: "gpt-5.4", instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }, { type: "reasoning", id: "rs_1", summary: [], encrypted_content: "gAAAA-from-account-a" }, { type: "message", role: "user", content: [{ type: "input_text", text: "again" }] }] }),
     });
 }
 
@@ -80,6 +80,10 @@ test("a usage limit moves the turn to the other account, once, with a toast", as
     assert.deepEqual(backend.responses().map((c) => c.headers.authorization), [`Bearer ${s.a.access}`, `Bearer ${s.b.access}`]);
     assert.deepEqual(backend.responses().map((c) => c.headers["chatgpt-account-id"]), ["acc-a", "acc-b"]);
     assert.equal(toasts.length, 1);
+    // A's encrypted reasoning went to A, never to B (the backend refuses another account's).
+    assert.match(backend.responses()[0].raw, /gAAAA-from-account-a/);
+    assert.doesNotMatch(backend.responses()[1].raw, /gAAAA-from-account-a|"reasoning","id"/);
+    assert.deepEqual(backend.responses()[1].json.input.map((i) => i.type), ["message", "message"]);
     assert.match(toasts[0], /^opencode-chatgpt-wasm: ChatGPT account #2 acc-b@example\.com now serves this conversation: #1 acc-a@example\.com reached its usage limit; it resets in (1 h 59 min|2 h 0 min)$/);
     const pool = (await readPool(s.poolPath)).pool;
     assert.deepEqual(pool.accounts[0].health, { failures: 0, coolingUntilMs: resetsAt * 1000, coolingReason: "usage_limit", dead: false, lastUsedMs: null });
