@@ -62,6 +62,7 @@ function conversationOf(input, init) {
 export function createRotatingFetch({ makeFetch, credentials, cfg, project = null, poolPath = defaultPoolPath(), authPath = defaultAuthPath(), notice = () => {}, log = () => {}, now = Date.now }) {
   const plain = makeFetch({ credentials, transport: (...a) => fetch(...a) });
   const perAccount = new Map();
+  const toasted = new Set();
   const credentialsFor = (key, doc) => {
     if (key === doc.pool.active) return credentials;
     if (!perAccount.has(key)) {
@@ -104,7 +105,12 @@ export function createRotatingFetch({ makeFetch, credentials, cfg, project = nul
       });
       // Every account exhausted: the core's message names the earliest reset across them.
       if (selection.type !== "serve") return errorResponse({ status: 429, kind: "usage_limit", message: selection.message });
-      if (selection.moved) notice(selection.moved.message);
+      // Said once per move (same accounts, same reset), not for every new conversation it affects.
+      const said = selection.moved && `${selection.moved.from}>${selection.key}@${selection.moved.fromUntilMs}`;
+      if (said && !toasted.has(said)) {
+        toasted.add(said);
+        notice(selection.moved.message);
+      }
       // Another account's encrypted reasoning is refused: drop it from a conversation that moved.
       const dropped = selection.dropReasoning && typeof init?.body === "string" ? await callCore((c) => c.accountsDropReasoning(init.body)) : null;
       const sendInit = dropped ? { ...init, body: dropped } : init;
