@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The package's command: `opencode-chatgpt-wasm [install|uninstall|doctor|usage] [options]`. Parses arguments,
+// The package's command: `opencode-chatgpt-wasm [install|uninstall|doctor|usage|accounts] [options]`. Parses arguments,
 // runs the command from install.js / doctor.js and maps failures to exit codes (1: failed, 2: bad input).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,13 +11,15 @@ import { readConfigFile, resolveEntry } from "./install/files.js";
 import { locateConfig, parseConfig, runInstall, runUninstall } from "./install/install.js";
 import { applyTuiInstall, prepareTuiInstall, runTuiUninstall } from "./install/tui.js";
 import { runUsage } from "./tui/command.js";
+import { runAccounts } from "./accounts/cli.js";
 
-const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage] [options]
+const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage|accounts] [options]
 
   install     add the plugin to OpenCode's config (the default command)
   uninstall   remove exactly what install added
   doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
   usage       print the 5-hour and weekly usage of the ChatGPT login (asks the usage endpoint)
+  accounts    list and choose ChatGPT accounts (${PACKAGE_NAME} accounts --help)
 
 Options:
   --project           use ./opencode.json(c) in this directory instead of the global config
@@ -55,6 +57,7 @@ function usageError(message) {
 }
 
 async function main(argv, env) {
+  if (argv[0] === "accounts") return runAccounts({ argv: argv.slice(1), env, cwd: process.cwd(), out: (line) => process.stdout.write(`${line}\n`) });
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

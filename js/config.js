@@ -42,6 +42,8 @@ export function resolveConfig(options = {}, env = process.env) {
     apiBase: ((v) => (v ? trimSlash(v) : undefined))(pick("apiBase", "OPENCODE_OPENAI_API_BASE", undefined)),
     authTimeoutMs: number(pick("authTimeoutMs", "OPENCODE_AUTH_TIMEOUT", 5 * 60_000), 5 * 60_000),
     stallSeconds: number(pick("stallSeconds", "OPENCODE_CODEX_STALL_SECONDS", 300), 300),
+    // Accounts: a project pinned with `accounts use --project` may rotate to other accounts (src/accounts/select.rs).
+    accountsLeavePin: ["1", "true", "yes"].includes(String(pick("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN", "")).toLowerCase()),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
 }

@@ -3,10 +3,14 @@
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
 import { loadCore } from "./core.js";
 import { createCodexFetch } from "./transport/fetch.js";
-import { createCredentials, defaultAuthPath } from "./auth/credentials.js";
+import { createCredentials, defaultAuthPath, readStoredLogin } from "./auth/credentials.js";
 import { loginMethods } from "./auth/login.js";
 import { createQuota } from "./transport/quota.js";
 import { startModelsRefresh } from "./request/models.js";
+import { joiningMethods, syncLogin } from "./accounts/pool.js";
+import { accountTools } from "./accounts/tools.js";
+import { createRotatingFetch } from "./accounts/rotation.js";
+import { projectOf } from "./accounts/cli.js";
 
 export { latestRateLimits } from "./transport/quota.js";
 
@@ -26,14 +30,18 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
+        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }); // auth.json's login joins the account pool
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         const notice = (message) => showNotice(input?.client, message);
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
-        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createCodexFetch({ credentials, cfg, quota, notice, refreshModels }) };
+        const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, ...deps });
+        const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));
+        return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createRotatingFetch({ makeFetch, credentials, cfg, project, notice, log }) };
       },
-      methods: loginMethods(cfg),
+      methods: joiningMethods(loginMethods(cfg)), // each new login joins the account pool
     },
+    tool: accountTools(),
     // ChatGPT logins: list what the catalog says this login can use, with its effort variants.
     provider: {
       id: "openai",

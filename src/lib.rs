@@ -2,6 +2,7 @@
 //!
 //! | part | decides |
 //! |---|---|
+//! | [`accounts`] | several ChatGPT logins: identity, the pool, which account serves a conversation, rotation |
 //! | [`auth`] | sign-in: PKCE, OAuth and device code, token replies, refresh decisions, JWT claims, redaction |
 //! | [`request`] | what is sent: the Codex request transform and the model catalog |
 //! | [`stream`] | what comes back: SSE parsing, the pass-through rewriter, the JSON collector, error and rate-limit classification |
@@ -15,6 +16,7 @@
 //! in bytes, strings and `now_ms`; randomness comes through [`random::fill`] (getrandom, i.e.
 //! `crypto.getRandomValues` in wasm) or is injected by the caller in tests.
 
+pub mod accounts;
 pub mod auth;
 pub mod error;
 pub mod num;

@@ -13,3 +13,5 @@ mod stream_suite;
 
 #[path = "wasm_usage.rs"]
 mod usage_suite;
+#[path = "wasm_accounts.rs"]
+mod accounts_suite;

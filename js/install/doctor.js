@@ -12,6 +12,7 @@ import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, read
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
 import { checkTui } from "./tui.js";
+import { accountChecks } from "../accounts/cli.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
@@ -318,6 +319,7 @@ export async function runDoctor(o) {
   report(await checkModels(env));
   report(checkQuota(env, o.now ?? Date.now()));
   if (entry) report(checkTui(o));
+  for (const c of await accountChecks(env, o.now ?? Date.now())) report(c);
   const failed = checks.filter((c) => c.status === "fail").length;
   out(failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`);
   return failed === 0 ? 0 : 1;

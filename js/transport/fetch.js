@@ -39,8 +39,9 @@ function bodyText(body) {
  * @param {{observe?: (headers: Headers) => void}} [deps.quota]
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  * @param {() => void} [deps.refreshModels]  called (not awaited) before each turn: keeps the catalog fresh
+ * @param {typeof fetch} [deps.transport]  sends one request (default: the global fetch; js/accounts/rotation.js reads usage limits here)
  */
-export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels }) {
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels, transport = (...a) => fetch(...a) }) {
   const runTransform =
     transform ??
     (async (text) => {
@@ -89,7 +90,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const login = await credentials.current();
       const h = { ...headers, authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      return fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+      return transport(target, { method: req.method, headers: h, body, signal: req.signal });
     };
 
     let res;

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CoreError;
 
+pub mod accounts_exports;
 pub mod auth_exports;
 pub mod request_exports;
 pub mod stream_exports;

@@ -89,6 +89,7 @@ describe("doctor (CLI)", () => {
     assert.ok(lines.includes("- network checks skipped (--offline)"));
     assert.match(res.stdout, /\n✓ models \(bundled snapshot[^)]*\): gpt-\S+ \(low\/medium\/high/);
     assert.match(res.stdout, /\n✓ ChatGPT usage \(seen 0 min ago\): primary 42% used of 300 min window; secondary 7% used\n/);
+    assert.ok(lines.includes("- no account pool yet (the plugin creates it when it loads your login)")); // one line per account once there is a pool
     for (const secret of [access, access.split(".")[1], "rt-secret-value"]) assert.equal(res.stdout.includes(secret), false);
   });
 
