@@ -144,10 +144,40 @@ fn transform_request_returns_the_body_and_its_decisions() {
         "content",
     );
     assert_eq!(content.as_string().as_deref(), Some("café → ok"));
+    // A name the catalog does not know is sent as named, without a notice.
     let out = transform_request(r#"{"model":"mystery"}"#, &catalog, obj("{}")).unwrap();
+    assert_eq!(get(&out, "model").as_string().as_deref(), Some("mystery"));
+    assert!(get(&out, "notice").is_null());
+}
+
+#[wasm_bindgen_test]
+fn one_client_identity_for_query_header_and_user_agent() {
+    use opencode_chatgpt_wasm::wasm::request_exports::{client_identity, client_version};
+    let v = client_version();
+    let id = client_identity(
+        None,
+        "opencode",
+        "linux",
+        "6.1",
+        "x64",
+        "opencode-chatgpt-wasm/1",
+    )
+    .unwrap();
+    assert_eq!(get(&id, "version").as_string(), Some(v.clone()));
+    assert_eq!(get(&id, "whole").as_string(), Some(v.clone()));
     assert_eq!(
-        get(&out, "notice").as_string().as_deref(),
-        Some("unknown model `mystery`; using gpt-5.6-sol")
+        get(&id, "userAgent").as_string(),
+        Some(format!(
+            "opencode/{v} (linux 6.1; x64) opencode-chatgpt-wasm/1"
+        ))
+    );
+    let err =
+        client_identity(Some("new".into()), "opencode", "linux", "6.1", "x64", "").unwrap_err();
+    assert_eq!(code(&err).as_deref(), Some("client-version-invalid"));
+    let catalog = CatalogHandle::new();
+    assert_eq!(
+        catalog.highest_min_client_version().as_deref(),
+        Some("0.153.0")
     );
 }
 
