@@ -1,7 +1,9 @@
 // The model catalog the transform resolves names against: the bundled snapshot in the wasm core,
-// merged with the live `GET {endpoint}/models` list (ETag, 5 min cache in memory, last good list in
-// a cache file for offline starts). Refreshes run in the background: they never block plugin load
-// or a turn, and a failure only leaves the catalog as it was (a debug log line, nothing else).
+// with the live `GET {endpoint}/models?client_version=<our version>` list laid over it (ETag, 5 min
+// cache in memory, last good list in a cache file for offline starts; a `/responses` reply whose
+// `X-Models-Etag` differs from ours refreshes it at once). Refreshes run in the background: they
+// never block plugin load or a turn, and a failure only leaves the catalog as it was (a debug log
+// line, nothing else). The client version is the core's (src/request/client.rs), never chosen here.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +11,6 @@ import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
-export const DEFAULT_CLIENT_VERSION = "0.99.0";
 const RETRY_MS = 60_000; // after a failed refresh
 const TIMEOUT_MS = 15_000;
 
@@ -110,12 +111,20 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
     }
   }
 
+  /** The identity to ask with: cfg's (withClientIdentity), else the core's default for a bare cfg. */
+  async function identity() {
+    if (cfg.clientVersionWhole) return { version: cfg.clientVersion, whole: cfg.clientVersionWhole, userAgent: cfg.userAgent };
+    const core = await loadCore();
+    const id = core.clientIdentity(null, cfg.originator ?? "opencode", os.platform(), os.release(), os.arch(), PACKAGE_NAME);
+    return { ...id, userAgent: cfg.userAgent ?? id.userAgent };
+  }
+
   async function send() {
     const login = await credentials.current();
-    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(cfg.clientVersion || DEFAULT_CLIENT_VERSION)}`;
-    const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": cfg.userAgent, accept: "application/json" };
+    const id = await identity();
+    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(id.whole)}`;
+    const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": id.userAgent, version: id.version, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
-    if (cfg.clientVersion) headers.version = cfg.clientVersion;
     if (etag) headers["if-none-match"] = etag;
     return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
   }
@@ -142,6 +151,18 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   }
 
   return {
+    /** The ETag of the list we hold (from the cache file or the last fetch), or undefined. */
+    etag: () => etag,
+    /**
+     * A `/responses` reply carried `X-Models-Etag: tag`: when it differs from the list we hold, the
+     * backend's catalog changed, so the TTL no longer counts: refresh now (in the background).
+     */
+    sawEtag(tag) {
+      if (!cacheRead) readCache();
+      if (!tag || tag === etag) return Promise.resolve();
+      freshUntil = -Infinity;
+      return this.refresh();
+    },
     /** Fetches the live list unless the last one is under 5 min old. Never rejects. */
     refresh() {
       if (!cacheRead) readCache();
@@ -156,6 +177,12 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
       return inflight;
     },
   };
+}
+
+/** `X-Models-Etag` seen on a `/responses` reply: refreshes the process catalog if it differs. Never rejects. */
+export function noteModelsEtag(tag) {
+  if (!tag || !processRefresher) return;
+  processRefresher.then((r) => r.sawEtag(tag)).catch(() => {});
 }
 
 /**
