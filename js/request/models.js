@@ -40,11 +40,16 @@ export function defaultModelsCachePath(env = process.env) {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), PACKAGE_NAME, "models.json");
 }
 
-/** The cache file's `{etag?, fetchedAt, body}` when it holds a list for `endpoint`, else null. */
-function readModelsCache(cachePath, endpoint) {
+/**
+ * The cache file's `{etag?, fetchedAt, body}` when it holds a list for `endpoint` asked as client version
+ * `version` (the live list depends on it, as codex-rs keys its cache; a file from another version, or from
+ * before versions were recorded, is not used), else null. `version` undefined: any.
+ */
+function readModelsCache(cachePath, endpoint, version) {
   try {
     const c = cachePath ? JSON.parse(fs.readFileSync(cachePath, "utf8")) : null;
     if (c?.endpoint !== endpoint || typeof c.body !== "string") return null;
+    if (version !== undefined && c.clientVersion !== version) return null;
     return { etag: typeof c.etag === "string" ? c.etag : undefined, fetchedAt: Number.isFinite(c.fetchedAt) ? c.fetchedAt : 0, body: c.body };
   } catch {
     return null;
@@ -59,7 +64,7 @@ export async function getCatalogWithCache(cfg, cachePath = defaultModelsCachePat
   const c = await getCatalog();
   if (!processRefresher && !cachePrimed) {
     cachePrimed = true;
-    const cached = readModelsCache(cachePath, cfg.endpoint);
+    const cached = readModelsCache(cachePath, cfg.endpoint, cfg.clientVersionWhole);
     try {
       if (cached) c.mergeRemote(cached.body);
     } catch {}
@@ -80,6 +85,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   let freshUntil = -Infinity;
   let inflight = null;
   let cacheRead = false;
+  let askedAs; // the client_version of the last list fetched
 
   const merge = (body) => {
     try {
@@ -93,7 +99,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
 
   function readCache() {
     cacheRead = true;
-    const cached = readModelsCache(cachePath, cfg.endpoint);
+    const cached = readModelsCache(cachePath, cfg.endpoint, cfg.clientVersionWhole);
     if (!cached || !merge(cached.body)) return;
     etag = cached.etag;
     if (cached.fetchedAt <= now()) freshUntil = cached.fetchedAt + MODELS_TTL_MS;
@@ -104,7 +110,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
     try {
       fs.mkdirSync(path.dirname(cachePath), { recursive: true });
       const tmp = `${cachePath}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, etag, fetchedAt: now(), body }));
+      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, clientVersion: askedAs, etag, fetchedAt: now(), body }));
       fs.renameSync(tmp, cachePath);
     } catch (err) {
       log(`could not write the model cache ${cachePath} (${err?.code ?? err})`);
@@ -122,6 +128,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   async function send() {
     const login = await credentials.current();
     const id = await identity();
+    askedAs = id.whole;
     const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(id.whole)}`;
     const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": id.userAgent, version: id.version, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;

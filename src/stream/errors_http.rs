@@ -205,7 +205,8 @@ pub fn classify_with(
         }
         (_, Some(k)) => k,
         (400 | 403 | 404 | 426, None) if lower.contains("requires a newer version") => {
-            let model = quoted(backend_msg)
+            let refused = quoted(backend_msg);
+            let model = refused
                 .map(|m| format!("model {m}"))
                 .unwrap_or_else(|| "this model".into());
             let ours = ctx
@@ -217,7 +218,7 @@ pub fn classify_with(
                 ErrorKind::ClientTooOld,
                 format!(
                     "the ChatGPT backend says {model} requires a newer Codex client than the version this plugin speaks as{ours}; upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version{}",
-                    pick_from(&ctx.models)
+                    pick_from(&ctx.models, refused)
                 ),
             )
         }
@@ -227,13 +228,16 @@ pub fn classify_with(
                 || lower.contains("model_not_found")
                 || code == "model_not_found" =>
         {
-            let model = quoted(backend_msg)
+            let refused = quoted(backend_msg);
+            let model = refused
                 .map(|m| format!("the model {m}"))
                 .unwrap_or_else(|| "this model".into());
-            let pick = if ctx.models.is_empty() {
-                "; pick one of the models this plugin lists (`opencode models openai`)".to_string()
-            } else {
-                pick_from(&ctx.models)
+            let pick = match pick_from(&ctx.models, refused) {
+                p if p.is_empty() => {
+                    "; pick one of the models this plugin lists (`opencode models openai`)"
+                        .to_string()
+                }
+                p => p,
             };
             (
                 ErrorKind::ModelUnsupported,
@@ -392,12 +396,13 @@ fn reset_text(at_ms: i64, now_ms: i64, tz_offset_min: i32) -> String {
     )
 }
 
-/// "; or pick a model this login can use: a, b, c" (at most 12 names), or nothing.
-fn pick_from(models: &[String]) -> String {
+/// "; or pick a model this login can use: a, b, c" (at most 12 names, the refused one left out),
+/// or nothing.
+fn pick_from(models: &[String], refused: Option<&str>) -> String {
     let names: Vec<&str> = models
         .iter()
         .map(|m| m.trim())
-        .filter(|m| !m.is_empty() && m.len() <= 80)
+        .filter(|m| !m.is_empty() && m.len() <= 80 && Some(*m) != refused)
         .take(12)
         .collect();
     if names.is_empty() {
@@ -589,7 +594,7 @@ mod tests {
             (
                 ErrorKind::ClientTooOld,
                 false,
-                "the ChatGPT backend says model gpt-5.6-sol requires a newer Codex client than the version this plugin speaks as (0.99.0); upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version; or pick a model this login can use: gpt-6-astra, gpt-5.6-sol"
+                "the ChatGPT backend says model gpt-5.6-sol requires a newer Codex client than the version this plugin speaks as (0.99.0); upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version; or pick a model this login can use: gpt-6-astra"
             )
         );
         let gone = classify_with(

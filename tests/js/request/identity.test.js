@@ -57,7 +57,7 @@ test("the stricter mock accepts our version for gpt-5.6-sol and refuses 0.99.0 w
     assert.equal(refused.status, 400);
     const { error } = await refused.json();
     assert.equal(error.type, "client_too_old");
-    assert.match(error.message, /^the ChatGPT backend says model gpt-5\.6-sol requires a newer Codex client than the version this plugin speaks as \(0\.99\.0\); upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version; or pick a model this login can use: gpt-5\.6-sol, /);
+    assert.match(error.message, /^the ChatGPT backend says model gpt-5\.6-sol requires a newer Codex client than the version this plugin speaks as \(0\.99\.0\); upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version; or pick a model this login can use: gpt-6-astra, gpt-5\.6-terra, /);
     assert.equal(backend.responses().length, 2, "a refusal is not retried");
   } finally {
     await backend.close();

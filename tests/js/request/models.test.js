@@ -46,7 +46,7 @@ test("refresh merges the live list, then reuses its ETag (304) once the 5 min ca
     assert.equal(first.headers["user-agent"], "ua-test/1");
     assert.equal(first.headers["if-none-match"], undefined);
     const cached = JSON.parse(fs.readFileSync(s.cachePath, "utf8"));
-    assert.deepEqual({ ...cached, body: JSON.parse(cached.body) }, { endpoint: backend.endpoint, etag: MOCK_MODELS_ETAG, fetchedAt: 1_000_000, body: MOCK_MODELS });
+    assert.deepEqual({ ...cached, body: JSON.parse(cached.body) }, { endpoint: backend.endpoint, clientVersion: core.clientVersion(), etag: MOCK_MODELS_ETAG, fetchedAt: 1_000_000, body: MOCK_MODELS });
 
     s.advance(MODELS_TTL_MS - 1);
     await s.refresher.refresh();
@@ -113,6 +113,27 @@ test("network down: the bundled catalog stays, refresh resolves; the cache file 
   const otherEndpoint = setup("http://127.0.0.1:9/backend-api/codex", { cachePath: online.cachePath });
   await otherEndpoint.refresher.refresh();
   assert.deepEqual(otherEndpoint.slugs(), BUNDLED, "a cache file for another endpoint is ignored");
+});
+
+test("the cache file is used only by the client version that fetched it (the live list depends on it)", async () => {
+  const backend = await startMockBackend();
+  const online = setup(backend.endpoint);
+  await online.refresher.refresh();
+  await backend.close();
+  const asked = JSON.parse(fs.readFileSync(online.cachePath, "utf8")).clientVersion;
+  assert.equal(asked, core.clientVersion());
+  const offline = (whole) => {
+    const catalog = new core.Catalog();
+    const refresher = createModelsRefresher({ catalog, cfg: { ...cfgFor(backend.endpoint), clientVersion: whole, clientVersionWhole: whole }, credentials, cachePath: online.cachePath });
+    return refresher.refresh().then(() => catalog.usable());
+  };
+  assert.deepEqual(await offline(asked), OFFERED, "same version: the cached list");
+  assert.deepEqual(await offline("0.99.0"), BUNDLED, "another version: not used");
+  // A file from before versions were recorded (the old plugin asked as 0.99.0) is not used either.
+  const legacy = JSON.parse(fs.readFileSync(online.cachePath, "utf8"));
+  delete legacy.clientVersion;
+  fs.writeFileSync(online.cachePath, JSON.stringify(legacy));
+  assert.deepEqual(await offline(asked), BUNDLED);
 });
 
 // OpenCode 1.18.33 itself refuses `-m openai/gpt-5.3-codex` (a name it does not list) before any plugin
