@@ -20,7 +20,11 @@ function trimSlash(url) {
   return String(url).replace(/\/+$/, "");
 }
 
-/** Resolved settings; every outside URL is overridable so tests can point at 127.0.0.1. */
+/**
+ * Resolved settings; every outside URL is overridable so tests can point at 127.0.0.1.
+ * `clientVersion` here is the user's override only (or undefined); `withClientIdentity` (with the
+ * loaded core) turns it into the one identity every request uses.
+ */
 export function resolveConfig(options = {}, env = process.env) {
   const pick = (opt, name, fallback) => options[opt] ?? env[name] ?? fallback;
   const number = (v, fallback) => {
@@ -31,9 +35,7 @@ export function resolveConfig(options = {}, env = process.env) {
     endpoint: trimSlash(pick("endpoint", "OPENCODE_CODEX_ENDPOINT", DEFAULT_ENDPOINT)),
     issuer: trimSlash(pick("issuer", "OPENCODE_CODEX_ISSUER", DEFAULT_ISSUER)),
     originator: pick("originator", "OPENCODE_CODEX_ORIGINATOR", "opencode"),
-    userAgent:
-      pick("userAgent", "OPENCODE_CODEX_USER_AGENT", undefined) ??
-      `opencode/${env.OPENCODE_VERSION ?? "1.18"} (${os.platform()} ${os.release()}; ${os.arch()}) ${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+    userAgent: pick("userAgent", "OPENCODE_CODEX_USER_AGENT", undefined),
     clientVersion: pick("clientVersion", "OPENCODE_CODEX_CLIENT_VERSION", undefined),
     defaultModel: pick("model", "OPENCODE_CODEX_MODEL", undefined),
     callbackPort: number(pick("callbackPort", "OPENCODE_CODEX_CALLBACK_PORT", 1455), 1455),
@@ -46,4 +48,24 @@ export function resolveConfig(options = {}, env = process.env) {
     accountsLeavePin: ["1", "true", "yes"].includes(String(pick("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN", "")).toLowerCase()),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
+}
+
+/**
+ * `cfg` with the one client identity the core decides (src/request/client.rs): `clientVersion` (full,
+ * for the `version` header), `clientVersionWhole` (for `/models?client_version=`) and the User-Agent
+ * built around the same version, unless the user set `userAgent` explicitly. A bad override is said
+ * once through `warn` (what is wrong, what to do) and the built-in version is used.
+ * @param {ReturnType<typeof resolveConfig>} cfg
+ * @param {{clientIdentity: Function}} core  the loaded wasm core (loadCore())
+ */
+export function withClientIdentity(cfg, core, warn = (message) => console.error(`${PACKAGE_NAME}: ${message}`)) {
+  const machine = [cfg.originator, os.platform(), os.release(), os.arch(), `${PACKAGE_NAME}/${PACKAGE_VERSION}`];
+  let id;
+  try {
+    id = core.clientIdentity(cfg.clientVersion ?? null, ...machine);
+  } catch (err) {
+    warn(err?.message ?? String(err));
+    id = core.clientIdentity(null, ...machine);
+  }
+  return { ...cfg, clientVersion: id.version, clientVersionWhole: id.whole, userAgent: cfg.userAgent ?? id.userAgent };
 }

@@ -1,6 +1,6 @@
 // The OpenCode plugin: ChatGPT Plus/Pro login for provider `openai`, requests sent to the Codex
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
-import { resolveConfig, PACKAGE_NAME } from "./config.js";
+import { resolveConfig, withClientIdentity, PACKAGE_NAME } from "./config.js";
 import { loadCore } from "./core.js";
 import { createCodexFetch } from "./transport/fetch.js";
 import { createCredentials, defaultAuthPath, readStoredLogin } from "./auth/credentials.js";
@@ -18,8 +18,9 @@ export { latestRateLimits } from "./transport/quota.js";
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 
 async function server(input, options) {
-  const cfg = resolveConfig(options ?? {});
-  await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  const core = await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  // One Codex client version for /models, the `version` header and the User-Agent.
+  const cfg = withClientIdentity(resolveConfig(options ?? {}), core);
   const quota = createQuota({ client: input?.client });
 
   return {

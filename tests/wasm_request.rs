@@ -40,12 +40,12 @@ fn the_bundled_catalog_lists_visible_models_by_priority() {
         slugs,
         [
             "gpt-5.6-sol",
+            "gpt-6-astra",
             "gpt-5.6-terra",
             "gpt-5.6-luna",
             "gpt-5.5",
             "gpt-5.4",
             "gpt-5.4-mini",
-            "gpt-5.2"
         ]
     );
     let sol = models.get(0);
@@ -81,26 +81,44 @@ fn resolve_returns_the_model_effort_and_notice() {
         get(&r, "notice").as_string().as_deref(),
         Some("model `gpt-5-codex` is no longer available; using gpt-5.4")
     );
+    // Sent as named: the default applies only when no name is given.
     let r = catalog
         .resolve("who-knows", Some("gpt-5.5".into()))
         .unwrap();
+    assert_eq!(get(&r, "model").as_string().as_deref(), Some("who-knows"));
+    let r = catalog.resolve("", Some("gpt-5.5".into())).unwrap();
     assert_eq!(get(&r, "model").as_string().as_deref(), Some("gpt-5.5"));
 }
 
 #[wasm_bindgen_test]
-fn merge_remote_replaces_the_list_or_throws_and_keeps_it() {
+fn merge_remote_lays_the_list_over_the_snapshot_or_throws_and_keeps_it() {
     let mut catalog = CatalogHandle::new();
     let err = catalog.merge_remote("<html>").unwrap_err();
     assert_eq!(code(&err).as_deref(), Some("catalog-not-json"));
     assert_eq!(js_sys::Array::from(&catalog.models().unwrap()).length(), 7);
     catalog.merge_remote(r#"{"models":[{"slug":"gpt-6-astra","priority":1,"visibility":"list"},{"slug":"gpt-5.5","priority":2,"visibility":"list"}]}"#).unwrap();
     let models = js_sys::Array::from(&catalog.models().unwrap());
-    assert_eq!(models.length(), 2);
     assert_eq!(
-        get(&models.get(1), "displayName").as_string().as_deref(),
-        Some("GPT-5.5"),
+        models.length(),
+        7,
+        "the bundled models the list left out stay"
+    );
+    let usable: Vec<String> = js_sys::Array::from(&catalog.usable().unwrap())
+        .iter()
+        .map(|m| m.as_string().unwrap())
+        .collect();
+    assert_eq!(usable, ["gpt-6-astra", "gpt-5.5"]);
+    let astra = models.get(0);
+    assert_eq!(
+        get(&astra, "displayName").as_string().as_deref(),
+        Some("GPT-6-Astra"),
         "filled in from the snapshot"
     );
+    assert_eq!(
+        get(&astra, "minClientVersion").as_string().as_deref(),
+        Some("0.153.0")
+    );
+    assert_eq!(get(&astra, "listed").as_bool(), Some(true));
 }
 
 #[wasm_bindgen_test]
@@ -144,10 +162,40 @@ fn transform_request_returns_the_body_and_its_decisions() {
         "content",
     );
     assert_eq!(content.as_string().as_deref(), Some("café → ok"));
+    // A name the catalog does not know is sent as named, without a notice.
     let out = transform_request(r#"{"model":"mystery"}"#, &catalog, obj("{}")).unwrap();
+    assert_eq!(get(&out, "model").as_string().as_deref(), Some("mystery"));
+    assert!(get(&out, "notice").is_null());
+}
+
+#[wasm_bindgen_test]
+fn one_client_identity_for_query_header_and_user_agent() {
+    use opencode_chatgpt_wasm::wasm::request_exports::{client_identity, client_version};
+    let v = client_version();
+    let id = client_identity(
+        None,
+        "opencode",
+        "linux",
+        "6.1",
+        "x64",
+        "opencode-chatgpt-wasm/1",
+    )
+    .unwrap();
+    assert_eq!(get(&id, "version").as_string(), Some(v.clone()));
+    assert_eq!(get(&id, "whole").as_string(), Some(v.clone()));
     assert_eq!(
-        get(&out, "notice").as_string().as_deref(),
-        Some("unknown model `mystery`; using gpt-5.6-sol")
+        get(&id, "userAgent").as_string(),
+        Some(format!(
+            "opencode/{v} (linux 6.1; x64) opencode-chatgpt-wasm/1"
+        ))
+    );
+    let err =
+        client_identity(Some("new".into()), "opencode", "linux", "6.1", "x64", "").unwrap_err();
+    assert_eq!(code(&err).as_deref(), Some("client-version-invalid"));
+    let catalog = CatalogHandle::new();
+    assert_eq!(
+        catalog.highest_min_client_version().as_deref(),
+        Some("0.153.0")
     );
 }
 

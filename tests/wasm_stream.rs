@@ -95,7 +95,15 @@ fn collector_rebuilds_output_and_throws_on_truncation() {
 fn http_errors_reach_js_as_plain_objects() {
     let body =
         r#"{"error":{"type":"usage_limit_reached","plan_type":"pro","resets_at":1700003600}}"#;
-    let e = x::classify_http_error(429, headers(&[]), body, 1_700_000_000_000.0, 0).unwrap();
+    let e = x::classify_http_error(
+        429,
+        headers(&[]),
+        body,
+        1_700_000_000_000.0,
+        0,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
     assert_eq!(get(&e, "kind").as_string().as_deref(), Some("usage_limit"));
     assert_eq!(
         get(&e, "message").as_string().as_deref(),
@@ -104,7 +112,15 @@ fn http_errors_reach_js_as_plain_objects() {
     assert_eq!(get(&e, "retryable").as_bool(), Some(false));
     assert_eq!(get(&e, "resetsAtMs").as_f64(), Some(1_700_003_600_000.0));
     assert_eq!(get(&e, "plan").as_string().as_deref(), Some("pro"));
-    let r = x::classify_http_error(429, headers(&[("Retry-After", "2")]), "", 0.0, 0).unwrap();
+    let r = x::classify_http_error(
+        429,
+        headers(&[("Retry-After", "2")]),
+        "",
+        0.0,
+        0,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
     assert_eq!(get(&r, "retryAfterMs").as_f64(), Some(2000.0));
     assert_eq!(
         x::retry_delay_ms(1, "server".into(), None, 0.5).unwrap(),

@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use opencode_chatgpt_wasm::stream::errors_http::{
-    classify, human_duration, retry_after_from_text, retry_delay, ErrorKind, MAX_ATTEMPTS,
+    classify, classify_with, human_duration, retry_after_from_text, retry_delay, Context, ErrorKind, MAX_ATTEMPTS,
 };
 use opencode_chatgpt_wasm::stream::limits;
 use opencode_chatgpt_wasm_fuzz::{object, pick, Json, Key};
@@ -25,6 +25,12 @@ const HEADERS: &[&str] = &[
     "x-codex-credits-unlimited",
     "x-codex-credits-balance",
     "x-codex-active-limit",
+    "x-codex-limit-name",
+    "x-codex-bengalfox-primary-used-percent",
+    "x-codex-bengalfox-primary-window-minutes",
+    "x-codex-bengalfox-secondary-used-percent",
+    "x-codex-bengalfox-limit-name",
+    "x--primary-used-percent",
     "content-type",
 ];
 
@@ -37,6 +43,8 @@ enum Body {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
+    models: Vec<String>,
+    client_version: Option<String>,
     status: u16,
     headers: Vec<(u8, String)>,
     prev_headers: Vec<(u8, String)>,
@@ -65,7 +73,19 @@ fuzz_target!(|input: Input| {
         }
     };
     let hs = headers(&input.headers);
-    let e = classify(input.status, &hs, &body, input.now_ms, input.tz_offset_min);
+    let ctx = Context {
+        models: input.models.clone(),
+        client_version: input.client_version.clone(),
+    };
+    let e = classify_with(input.status, &hs, &body, input.now_ms, input.tz_offset_min, &ctx);
+    assert_eq!(
+        e,
+        if ctx == Context::default() {
+            classify(input.status, &hs, &body, input.now_ms, input.tz_offset_min)
+        } else {
+            e.clone()
+        }
+    );
     assert_eq!(e.status, input.status);
     assert!(!e.message.trim().is_empty());
     assert_eq!(

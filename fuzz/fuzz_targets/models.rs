@@ -1,10 +1,13 @@
-//! The model catalog: any `GET /models` document either replaces the live list or leaves the
-//! catalog exactly as it was; any requested name (retired, suffixed, prefixed, unknown) resolves
-//! to a live model; and the transform accepts a request for it with that catalog.
+//! The model catalog and the client identity: any `GET /models` document either is laid over the
+//! catalog or leaves it exactly as it was; any requested name (retired, suffixed, prefixed) resolves
+//! to a catalog model, or (unknown) is sent as named, never empty; the transform accepts a request
+//! for it and never sends `ultra`; any client-version override gives a whole version and a header-safe
+//! User-Agent, or a coded error.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use opencode_chatgpt_wasm::request::client::{identity, Machine, Version, CLIENT_VERSION};
 use opencode_chatgpt_wasm::request::transform::{transform, Options};
 use opencode_chatgpt_wasm_fuzz::{assert_codex_invariants, object, pick, Json, CATALOG};
 use serde_json::Value;
@@ -24,6 +27,10 @@ const FIELDS: &[&str] = &[
     "priority",
     "visibility",
     "upgrade",
+    "minimal_client_version",
+    "default_reasoning_summary",
+    "use_responses_lite",
+    "available_in_plans",
 ];
 const WORDS: &[&str] = &[
     "gpt-5.4",
@@ -47,6 +54,12 @@ const WORDS: &[&str] = &[
     "-none",
     "-xhigh",
     "GPT-5.4",
+    "ultra",
+    "-ultra",
+    "max",
+    "0.153.0",
+    "gpt-6-astra",
+    "gpt-5.3-codex",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -74,6 +87,7 @@ struct Input {
     docs: Vec<Doc>,
     names: Vec<(Option<u8>, Option<u8>, Option<u8>, String)>,
     default_model: Option<String>,
+    client_versions: Vec<String>,
 }
 
 fn word(i: u8) -> String {
@@ -134,8 +148,10 @@ fuzz_target!(|input: Input| {
         );
         let resolved = catalog.resolve(&name, default_model);
         assert!(
-            catalog.get(&resolved.model).is_some(),
-            "{name:?} resolved to {:?}, not a live model",
+            catalog.get(&resolved.model).is_some()
+                || (resolved.notice.is_none() && !resolved.model.is_empty())
+                || catalog.models().is_empty(),
+            "{name:?} resolved to {:?}: neither a catalog model nor sent as named",
             resolved.model
         );
         let body = serde_json::json!({ "model": name, "input": [] }).to_string();
@@ -143,12 +159,26 @@ fuzz_target!(|input: Input| {
             .unwrap_or_else(|e| panic!("refused a request for {name:?}: {e}"));
         assert_eq!(out.model, resolved.model);
         assert_codex_invariants(&out.body);
+        assert_ne!(out.effort.as_deref(), Some("ultra"), "ultra sent for {name:?}");
         if let (Some(effort), Some(info)) = (&out.effort, catalog.get(&out.model)) {
             assert!(
                 info.efforts.iter().any(|e| e.as_str() == effort),
                 "effort {effort} not offered by {}",
                 out.model
             );
+        }
+    }
+    let _ = catalog.usable();
+    let _ = catalog.highest_min_client_version();
+    let machine = Machine { originator: "opencode", os: "linux", os_version: "6.1", arch: "x64", suffix: "x/1" };
+    for v in &input.client_versions {
+        let parsed = if v.trim().is_empty() { Version::parse(CLIENT_VERSION) } else { Version::parse(v) };
+        match identity(Some(v), &machine) {
+            Ok(id) => {
+                assert_eq!(Version::parse(&id.whole), parsed, "{v:?}");
+                assert!(id.user_agent.chars().all(|c| (' '..='~').contains(&c)), "{:?}", id.user_agent);
+            }
+            Err(e) => assert!(parsed.is_none(), "{v:?} refused: {e}"),
         }
     }
 });

@@ -1,7 +1,9 @@
 // The model catalog the transform resolves names against: the bundled snapshot in the wasm core,
-// merged with the live `GET {endpoint}/models` list (ETag, 5 min cache in memory, last good list in
-// a cache file for offline starts). Refreshes run in the background: they never block plugin load
-// or a turn, and a failure only leaves the catalog as it was (a debug log line, nothing else).
+// with the live `GET {endpoint}/models?client_version=<our version>` list laid over it (ETag, 5 min
+// cache in memory, last good list in a cache file for offline starts; a `/responses` reply whose
+// `X-Models-Etag` differs from ours refreshes it at once). Refreshes run in the background: they
+// never block plugin load or a turn, and a failure only leaves the catalog as it was (a debug log
+// line, nothing else). The client version is the core's (src/request/client.rs), never chosen here.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +11,6 @@ import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
-export const DEFAULT_CLIENT_VERSION = "0.99.0";
 const RETRY_MS = 60_000; // after a failed refresh
 const TIMEOUT_MS = 15_000;
 
@@ -39,11 +40,16 @@ export function defaultModelsCachePath(env = process.env) {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), PACKAGE_NAME, "models.json");
 }
 
-/** The cache file's `{etag?, fetchedAt, body}` when it holds a list for `endpoint`, else null. */
-function readModelsCache(cachePath, endpoint) {
+/**
+ * The cache file's `{etag?, fetchedAt, body}` when it holds a list for `endpoint` asked as client version
+ * `version` (the live list depends on it, as codex-rs keys its cache; a file from another version, or from
+ * before versions were recorded, is not used), else null. `version` undefined: any.
+ */
+function readModelsCache(cachePath, endpoint, version) {
   try {
     const c = cachePath ? JSON.parse(fs.readFileSync(cachePath, "utf8")) : null;
     if (c?.endpoint !== endpoint || typeof c.body !== "string") return null;
+    if (version !== undefined && c.clientVersion !== version) return null;
     return { etag: typeof c.etag === "string" ? c.etag : undefined, fetchedAt: Number.isFinite(c.fetchedAt) ? c.fetchedAt : 0, body: c.body };
   } catch {
     return null;
@@ -58,7 +64,7 @@ export async function getCatalogWithCache(cfg, cachePath = defaultModelsCachePat
   const c = await getCatalog();
   if (!processRefresher && !cachePrimed) {
     cachePrimed = true;
-    const cached = readModelsCache(cachePath, cfg.endpoint);
+    const cached = readModelsCache(cachePath, cfg.endpoint, cfg.clientVersionWhole);
     try {
       if (cached) c.mergeRemote(cached.body);
     } catch {}
@@ -79,6 +85,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   let freshUntil = -Infinity;
   let inflight = null;
   let cacheRead = false;
+  let askedAs; // the client_version of the last list fetched
 
   const merge = (body) => {
     try {
@@ -92,7 +99,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
 
   function readCache() {
     cacheRead = true;
-    const cached = readModelsCache(cachePath, cfg.endpoint);
+    const cached = readModelsCache(cachePath, cfg.endpoint, cfg.clientVersionWhole);
     if (!cached || !merge(cached.body)) return;
     etag = cached.etag;
     if (cached.fetchedAt <= now()) freshUntil = cached.fetchedAt + MODELS_TTL_MS;
@@ -103,19 +110,28 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
     try {
       fs.mkdirSync(path.dirname(cachePath), { recursive: true });
       const tmp = `${cachePath}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, etag, fetchedAt: now(), body }));
+      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, clientVersion: askedAs, etag, fetchedAt: now(), body }));
       fs.renameSync(tmp, cachePath);
     } catch (err) {
       log(`could not write the model cache ${cachePath} (${err?.code ?? err})`);
     }
   }
 
+  /** The identity to ask with: cfg's (withClientIdentity), else the core's default for a bare cfg. */
+  async function identity() {
+    if (cfg.clientVersionWhole) return { version: cfg.clientVersion, whole: cfg.clientVersionWhole, userAgent: cfg.userAgent };
+    const core = await loadCore();
+    const id = core.clientIdentity(null, cfg.originator ?? "opencode", os.platform(), os.release(), os.arch(), PACKAGE_NAME);
+    return { ...id, userAgent: cfg.userAgent ?? id.userAgent };
+  }
+
   async function send() {
     const login = await credentials.current();
-    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(cfg.clientVersion || DEFAULT_CLIENT_VERSION)}`;
-    const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": cfg.userAgent, accept: "application/json" };
+    const id = await identity();
+    askedAs = id.whole;
+    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(id.whole)}`;
+    const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": id.userAgent, version: id.version, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
-    if (cfg.clientVersion) headers.version = cfg.clientVersion;
     if (etag) headers["if-none-match"] = etag;
     return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
   }
@@ -142,6 +158,18 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   }
 
   return {
+    /** The ETag of the list we hold (from the cache file or the last fetch), or undefined. */
+    etag: () => etag,
+    /**
+     * A `/responses` reply carried `X-Models-Etag: tag`: when it differs from the list we hold, the
+     * backend's catalog changed, so the TTL no longer counts: refresh now (in the background).
+     */
+    sawEtag(tag) {
+      if (!cacheRead) readCache();
+      if (!tag || tag === etag) return Promise.resolve();
+      freshUntil = -Infinity;
+      return this.refresh();
+    },
     /** Fetches the live list unless the last one is under 5 min old. Never rejects. */
     refresh() {
       if (!cacheRead) readCache();
@@ -156,6 +184,12 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
       return inflight;
     },
   };
+}
+
+/** `X-Models-Etag` seen on a `/responses` reply: refreshes the process catalog if it differs. Never rejects. */
+export function noteModelsEtag(tag) {
+  if (!tag || !processRefresher) return;
+  processRefresher.then((r) => r.sawEtag(tag)).catch(() => {});
 }
 
 /**

@@ -13,9 +13,12 @@ function plainHeaders(h) {
   return out;
 }
 
-/** Classifies an HTTP error: {kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}. */
-export function classifyHttpError(status, headers, body, nowMs = Date.now()) {
-  return callCore((core) => core.classifyHttpError(status, plainHeaders(headers), String(body ?? ""), nowMs, TZ_OFFSET()));
+/**
+ * Classifies an HTTP error: {kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}.
+ * `context` ({models, clientVersion}) is named in model refusals.
+ */
+export function classifyHttpError(status, headers, body, nowMs = Date.now(), context = undefined) {
+  return callCore((core) => core.classifyHttpError(status, plainHeaders(headers), String(body ?? ""), nowMs, TZ_OFFSET(), context));
 }
 
 function sleep(ms, signal) {
@@ -70,16 +73,16 @@ export async function sendWithRetries(send, { signal, random = Math.random, onRe
 
 // Statuses OpenCode (AI SDK + its openai rule) would retry on its own: 408/409/429/5xx and 404.
 // A failure that waiting a few seconds cannot fix goes out with a status it does not retry.
-const OUT_STATUS = { usage_limit: 402, not_included: 403, entitlement: 403, model_unsupported: 400 };
-const OUT_CODE = { context_length: "context_length_exceeded", usage_limit: "usage_limit_reached", not_included: "usage_not_included" };
+const OUT_STATUS = { usage_limit: 402, quota_exceeded: 402, not_included: 403, entitlement: 403, model_unsupported: 400, client_too_old: 400 };
+const OUT_CODE = { context_length: "context_length_exceeded", usage_limit: "usage_limit_reached", quota_exceeded: "insufficient_quota", not_included: "usage_not_included" };
 
 /**
  * A Response OpenCode shows: status + JSON `{error: {message, type, code}}`. Pass `message` (+ `kind`)
  * for our own errors, or the backend's `status`, `headers` and `body` to classify them.
  */
-export async function errorResponse({ status, kind, message, headers, body }) {
+export async function errorResponse({ status, kind, message, headers, body, context }) {
   let info = { kind: kind ?? "other", status, message, retryAfterMs: null };
-  if (message == null) info = await classifyHttpError(status, headers, body);
+  if (message == null) info = await classifyHttpError(status, headers, body, Date.now(), context);
   const out = new Headers({ "content-type": "application/json" });
   if (info.retryAfterMs != null && info.kind === "rate_limited") out.set("retry-after-ms", String(info.retryAfterMs));
   const code = OUT_CODE[info.kind] ?? info.kind;

@@ -4,7 +4,7 @@
 import { callCore } from "../core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
 import { guardStream, collectJson } from "./stream.js";
-import { getCatalog, noticeOnce } from "../request/models.js";
+import { getCatalog, noticeOnce, noteModelsEtag } from "../request/models.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -78,8 +78,9 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     const headers = req.headers;
     delete headers.authorization;
     delete headers["content-length"];
+    // The client identity (config.js withClientIdentity): one version in `version` and the User-Agent.
     headers.originator = cfg.originator;
-    headers["user-agent"] = cfg.userAgent;
+    if (cfg.userAgent) headers["user-agent"] = cfg.userAgent;
     if (cfg.clientVersion) headers.version = cfg.clientVersion;
     const session = headers["session_id"] ?? headers["session-id"] ?? cacheKey;
     delete headers["session-id"];
@@ -106,7 +107,9 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
     }
     Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
-    if (!res.ok) return errorResponse(await readError(res));
+    // The backend's catalog changed (its ETag differs from ours): refresh the model list in the background.
+    if (isResponses) noteModelsEtag(res.headers.get("x-models-etag"));
+    if (!res.ok) return errorResponse({ ...(await readError(res)), context: await errorContext(cfg) });
     if (!isResponses || !res.body) return res;
     const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
     if (!wantsJson) return guarded;
@@ -117,6 +120,15 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       return errorResponse({ status: 502, kind: err.kind ?? err.code ?? "other", message: err.message });
     }
   };
+}
+
+/** What makes a model refusal actionable: the models this login can use, the version we spoke as. */
+async function errorContext(cfg) {
+  try {
+    return { models: (await getCatalog()).usable(), clientVersion: cfg.clientVersion };
+  } catch {
+    return { clientVersion: cfg.clientVersion };
+  }
 }
 
 async function readError(res) {

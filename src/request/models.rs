@@ -1,6 +1,9 @@
 //! The model catalog: a dated snapshot of the Codex CLI's model list bundled for offline use, the
-//! merge of a live `GET {base}/models` document, and the mapping from whatever name a request
-//! carries (`openai/` prefix, `-<effort>` and `-fast` variants, retired names) to a live model.
+//! live `GET {base}/models` document laid over it (never swapped in: a model the live list leaves
+//! out is still sent as named), and the mapping from whatever name a request carries (`openai/`
+//! prefix, `-<effort>` and `-fast` variants, retired names) to the model sent.
+//! Only names known retired (the snapshot's `retired`/`successors` data, or an `upgrade` link on
+//! an entry the live list no longer offers) are remapped, always with a notice.
 //! Pure data: it never fetches and keeps no clock; JS owns the ETag and the 5 min cache.
 
 use serde::Serialize;
@@ -96,6 +99,17 @@ pub struct ModelInfo {
     pub visible: bool,
     /// The catalog's `upgrade` target, followed when this model is no longer live.
     pub upgrade: Option<String>,
+    /// `minimal_client_version` as `MAJOR.MINOR.PATCH`: the backend refuses older clients.
+    pub min_client_version: Option<String>,
+    /// `default_reasoning_summary`: what `reasoning.summary` is when the request names none
+    /// (`none`: no summary is asked for).
+    pub default_summary: Option<String>,
+    /// `use_responses_lite` (see docs/protocol-notes.md: not acted on yet).
+    pub use_responses_lite: bool,
+    /// `available_in_plans` (empty: not stated).
+    pub available_in_plans: Vec<String>,
+    /// The last live list offered this model (false for entries only the snapshot knows).
+    pub listed: bool,
 }
 
 impl ModelInfo {
@@ -105,22 +119,24 @@ impl ModelInfo {
 
     /// `requested` if supported; else the nearest supported level on the ladder (a tie goes to
     /// the higher level); else (an unknown level) the default. `None` if the model has no efforts.
+    /// `ultra` is never the answer: it is a client-side name (maximum reasoning plus automatic
+    /// delegation) the backend refuses, so it counts as not offered and clamps to the highest level.
     pub fn clamp_effort(&self, requested: &Effort) -> Option<Effort> {
-        if self.efforts.contains(requested) {
+        if *requested != Effort::Ultra && self.efforts.contains(requested) {
             return Some(requested.clone());
         }
+        let sendable = || self.efforts.iter().filter(|e| **e != Effort::Ultra);
         // The default counts only if the model offers it (a live entry may list other levels).
         let fallback = || {
             self.default_effort
                 .clone()
-                .filter(|d| self.efforts.contains(d))
-                .or_else(|| self.efforts.first().cloned())
+                .filter(|d| *d != Effort::Ultra && self.efforts.contains(d))
+                .or_else(|| sendable().next().cloned())
         };
         let Some(want) = requested.rank() else {
             return fallback();
         };
-        self.efforts
-            .iter()
+        sendable()
             .filter_map(|e| {
                 e.rank()
                     .map(|r| (r.abs_diff(want), std::cmp::Reverse(r), e))
@@ -167,7 +183,7 @@ impl CoreError for CatalogError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolved {
-    /// A live slug.
+    /// The slug to send: a catalog model, or the name as given when the catalog does not know it.
     pub model: String,
     /// The effort the name carried (`gpt-5.4-high`), not yet clamped.
     pub effort: Option<Effort>,
@@ -180,14 +196,18 @@ pub struct Resolved {
 /// The models this login can use (`live`), plus what the snapshot knows about the others.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
-    /// Live models, by priority.
+    /// The catalog's models by priority: the last live list laid over the bundled entries.
     live: Vec<ModelInfo>,
     /// The bundled entries: fallback values for fields a live document leaves out.
     bundled: Vec<ModelInfo>,
     /// (name, successor): the snapshot's `successors` plus its entries' `upgrade` links, followed
-    /// for names that are not live. (A live entry's own `upgrade` is not followed: a model the
+    /// for names that are not in `live`. (A live entry's own `upgrade` is not followed: a model the
     /// backend still lists still works.)
     successors: Vec<(String, String)>,
+    /// (name, date): models retired for ChatGPT logins, from the snapshot's `retired`.
+    retired: Vec<(String, String)>,
+    /// A live list has been merged (`listed` then says what it offered).
+    merged: bool,
 }
 
 impl Default for Catalog {
@@ -219,25 +239,76 @@ impl Catalog {
                 successors.push((m.slug.clone(), target.clone()));
             }
         }
+        let retired = doc
+            .get("retired")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
         Catalog {
             live,
             bundled,
             successors,
+            retired,
+            merged: false,
         }
     }
 
-    /// Replaces the live list with a `GET /models` document. Entries are read leniently (unknown
-    /// fields ignored, missing ones taken from the bundled entry of the same slug); a document that
-    /// is not JSON or names no model is an error and leaves the catalog unchanged.
+    /// Lays a `GET /models` document over the bundled snapshot: its entries replace the bundled
+    /// ones of the same slug (fields it leaves out taken from them) and new ones join; bundled
+    /// entries it leaves out stay (sent as named, `listed: false`) unless they carry an `upgrade`
+    /// link, which then marks them retired. (The Codex CLI instead replaces its bundled list for
+    /// ChatGPT logins; see docs/protocol-notes.md.) Entries are read leniently (unknown fields
+    /// ignored); a document that is not JSON or names no model is an error and leaves the catalog
+    /// unchanged.
     pub fn merge_remote(&mut self, json: &str) -> Result<(), CatalogError> {
         let doc: Value = serde_json::from_str(json).map_err(|_| CatalogError::NotJson)?;
-        self.live = parse_models(&doc, &self.bundled)?;
+        let mut models = parse_models(&doc, &self.bundled)?;
+        for m in &mut models {
+            m.listed = true;
+        }
+        for b in &self.bundled {
+            if b.upgrade.is_none() && !models.iter().any(|m| m.slug == b.slug) {
+                let at = models.partition_point(|m| m.priority <= b.priority);
+                models.insert(
+                    at,
+                    ModelInfo {
+                        listed: false,
+                        ..b.clone()
+                    },
+                );
+            }
+        }
+        self.live = models;
+        self.merged = true;
         Ok(())
     }
 
-    /// Visible live models, by priority.
+    /// Visible models, by priority.
     pub fn models(&self) -> Vec<&ModelInfo> {
         self.live.iter().filter(|m| m.visible).collect()
+    }
+
+    /// The visible models this login was offered by the last live list (before any: every visible
+    /// model), for messages that name what the user can pick.
+    pub fn usable(&self) -> Vec<&str> {
+        self.live
+            .iter()
+            .filter(|m| m.visible && (m.listed || !self.merged))
+            .map(|m| m.slug.as_str())
+            .collect()
+    }
+
+    /// The highest `minimal_client_version` among the catalog's models.
+    pub fn highest_min_client_version(&self) -> Option<crate::request::client::Version> {
+        self.live
+            .iter()
+            .filter_map(|m| m.min_client_version.as_deref())
+            .filter_map(crate::request::client::Version::parse)
+            .max()
     }
 
     /// A live model by exact slug.
@@ -253,32 +324,35 @@ impl Catalog {
             .or_else(|| self.live.first())
     }
 
-    /// Maps `name` to a live model: exact slug; `openai/` (any `provider/`) prefix; OpenCode's
-    /// `-fast` suffix; a `-<effort>` suffix; retired names via `upgrade`/successor links. An empty
-    /// name gives `default_model` (else the top model), an unknown name gives it with a notice.
+    /// Maps `name` to the model to send: exact slug; `openai/` (any `provider/`) prefix; OpenCode's
+    /// `-fast` suffix; a `-<effort>` suffix; retired names via `upgrade`/successor links (with a
+    /// notice). A name the catalog does not know is sent as named (without the prefix): the
+    /// backend may know it, and says so if not. An empty name gives `default_model` (resolved the
+    /// same way), else the top model.
     pub fn resolve(&self, name: &str, default_model: Option<&str>) -> Resolved {
-        let wanted = name.trim();
-        if let Some(found) = self.lookup(wanted) {
-            return found;
-        }
-        let fallback = default_model
-            .and_then(|d| self.lookup(d))
-            .unwrap_or_else(|| Resolved {
+        let wanted = match name.trim() {
+            "" => default_model.map(str::trim).unwrap_or_default(),
+            named => named,
+        };
+        let as_named = wanted
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if as_named.is_empty() {
+            return Resolved {
                 model: self.top().map(|m| m.slug.clone()).unwrap_or_default(),
                 effort: None,
                 fast: false,
                 notice: None,
-            });
-        if wanted.is_empty() {
-            return fallback;
+            };
         }
-        Resolved {
-            notice: Some(format!(
-                "unknown model `{wanted}`; using {}",
-                fallback.model
-            )),
-            ..fallback
-        }
+        self.lookup(wanted).unwrap_or(Resolved {
+            model: as_named,
+            effort: None,
+            fast: false,
+            notice: None,
+        })
     }
 
     /// `resolve` without the default: `None` for an empty or unknown name.
@@ -301,10 +375,16 @@ impl Catalog {
                 });
             }
             if let Some(target) = self.successor_of(base) {
-                let notice = Some(format!(
-                    "model `{}` is no longer available; using {target}",
-                    name.trim()
-                ));
+                let notice = Some(match self.retired.iter().find(|(n, _)| n == base) {
+                    Some((_, date)) => format!(
+                        "model `{}` was retired for ChatGPT logins on {date}; using {target}",
+                        name.trim()
+                    ),
+                    None => format!(
+                        "model `{}` is no longer available; using {target}",
+                        name.trim()
+                    ),
+                });
                 return Some(Resolved {
                     model: target,
                     effort,
@@ -470,6 +550,28 @@ fn parse_model(slug: String, e: &Map<String, Value>, base: Option<&ModelInfo>) -
             None => base.is_none_or(|b| b.visible),
         },
         upgrade: upgrade.map(|u| u.to_ascii_lowercase()),
+        min_client_version: e
+            .get("minimal_client_version")
+            .and_then(crate::request::client::Version::from_json)
+            .map(|v| v.whole())
+            .or_else(|| base.and_then(|b| b.min_client_version.clone())),
+        default_summary: text("default_reasoning_summary")
+            .or_else(|| base.and_then(|b| b.default_summary.clone())),
+        use_responses_lite: flag("use_responses_lite")
+            .or_else(|| base.map(|b| b.use_responses_lite))
+            .unwrap_or(false),
+        available_in_plans: e
+            .get("available_in_plans")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .or_else(|| base.map(|b| b.available_in_plans.clone()))
+            .unwrap_or_default(),
+        listed: false,
         slug,
     }
 }
@@ -492,18 +594,18 @@ mod tests {
     }
 
     #[test]
-    fn the_snapshot_parses_into_the_mid_2026_list() {
+    fn the_snapshot_parses_into_the_late_2026_list() {
         let c = Catalog::bundled();
         assert_eq!(
             slugs(&c),
             [
                 "gpt-5.6-sol",
+                "gpt-6-astra",
                 "gpt-5.6-terra",
                 "gpt-5.6-luna",
                 "gpt-5.5",
                 "gpt-5.4",
                 "gpt-5.4-mini",
-                "gpt-5.2"
             ]
         );
         assert_eq!(
@@ -529,9 +631,31 @@ mod tests {
                 priority: 1,
                 visible: true,
                 upgrade: None,
+                min_client_version: Some("0.144.0".into()),
+                default_summary: Some("none".into()),
+                use_responses_lite: true,
+                available_in_plans: c.get("gpt-5.5").unwrap().available_in_plans.clone(),
+                listed: false,
             }
         );
+        assert_eq!(c.get("gpt-5.6-sol").unwrap().available_in_plans.len(), 21);
+        assert!(c
+            .get("gpt-5.6-sol")
+            .unwrap()
+            .available_in_plans
+            .contains(&"plus".to_string()));
+        let astra = c.get("gpt-6-astra").unwrap();
+        assert_eq!(
+            (
+                astra.min_client_version.as_deref(),
+                astra.context_window,
+                astra.use_responses_lite
+            ),
+            (Some("0.153.0"), Some(272_000), true)
+        );
+        assert_eq!(c.get("gpt-5.5").unwrap().use_responses_lite, false);
         assert!(c.get("codex-auto-review").is_some_and(|m| !m.visible));
+        assert_eq!(c.get("gpt-5.2"), None, "retired 2026-06-02");
     }
 
     #[test]
@@ -542,6 +666,19 @@ mod tests {
         assert_eq!(m54.clamp_effort(&Effort::Minimal), Some(Effort::Low));
         assert_eq!(m54.clamp_effort(&Effort::High), Some(Effort::High));
         assert_eq!(m54.clamp_effort(&Effort::Ultra), Some(Effort::XHigh));
+        // `ultra` is never sent, even where the catalog lists it: the highest other level.
+        let sol = c.get("gpt-5.6-sol").unwrap();
+        assert!(sol.efforts.contains(&Effort::Ultra));
+        assert_eq!(sol.clamp_effort(&Effort::Ultra), Some(Effort::Max));
+        assert_eq!(sol.clamp_effort(&Effort::None), Some(Effort::Low));
+        assert_eq!(sol.clamp_effort(&Effort::Minimal), Some(Effort::Low));
+        let only_ultra = ModelInfo {
+            efforts: vec![Effort::Ultra],
+            default_effort: Some(Effort::Ultra),
+            ..sol.clone()
+        };
+        assert_eq!(only_ultra.clamp_effort(&Effort::Ultra), None);
+        assert_eq!(only_ultra.clamp_effort(&Effort::Other("x".into())), None);
         assert_eq!(
             m54.clamp_effort(&Effort::Other("turbo".into())),
             Some(Effort::Medium)
@@ -628,17 +765,27 @@ mod tests {
         let notice =
             |from: &str, to: &str| format!("model `{from}` is no longer available; using {to}");
         for (from, to) in [
-            ("gpt-5.3-codex", "gpt-5.4"),
             ("gpt-5-codex", "gpt-5.4"),
             ("gpt-5.1-codex-max", "gpt-5.4"),
             ("codex-mini-latest", "gpt-5.4-mini"),
-            ("o3", "gpt-5.2"),
+            ("o3", "gpt-5.4"),
             ("gpt-5.3-codex-spark", "gpt-5.6-luna"),
         ] {
             assert_eq!(
                 c.resolve(from, None),
                 resolved(to, None, false, Some(&notice(from, to))),
                 "{from}"
+            );
+        }
+        for from in ["gpt-5.3-codex", "gpt-5.2"] {
+            assert_eq!(
+                c.resolve(from, None),
+                resolved(
+                    "gpt-5.4",
+                    None,
+                    false,
+                    Some(&format!("model `{from}` was retired for ChatGPT logins on 2026-06-02; using gpt-5.4"))
+                ),
             );
         }
         assert_eq!(
@@ -653,24 +800,32 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_empty_names_use_the_default() {
+    fn unknown_names_are_sent_as_named_and_empty_ones_use_the_default() {
         let c = Catalog::bundled();
         assert_eq!(
             c.resolve("", None),
             resolved("gpt-5.6-sol", None, false, None)
         );
         assert_eq!(
+            c.resolve(" openai/ ", None),
+            resolved("gpt-5.6-sol", None, false, None)
+        );
+        assert_eq!(
             c.resolve("", Some("gpt-5.5-high")),
             resolved("gpt-5.5", Some(Effort::High), false, None)
         );
+        // Never a silent downgrade: a name the catalog does not know goes out as named.
         assert_eq!(
             c.resolve("claude-9", Some("openai/gpt-5.4")),
-            resolved(
-                "gpt-5.4",
-                None,
-                false,
-                Some("unknown model `claude-9`; using gpt-5.4")
-            )
+            resolved("claude-9", None, false, None)
+        );
+        assert_eq!(
+            c.resolve("openai/GPT-7-Nova-high", None),
+            resolved("gpt-7-nova-high", None, false, None)
+        );
+        assert_eq!(
+            c.resolve("", Some("gpt-7-nova")),
+            resolved("gpt-7-nova", None, false, None)
         );
         assert_eq!(
             c.resolve("", Some("gpt-5.3-codex")),
@@ -678,40 +833,77 @@ mod tests {
                 "gpt-5.4",
                 None,
                 false,
-                Some("model `gpt-5.3-codex` is no longer available; using gpt-5.4")
+                Some("model `gpt-5.3-codex` was retired for ChatGPT logins on 2026-06-02; using gpt-5.4")
             )
         );
         assert_eq!(
             c.resolve("gpt-5.4-", Some("nonsense")),
-            resolved(
-                "gpt-5.6-sol",
-                None,
-                false,
-                Some("unknown model `gpt-5.4-`; using gpt-5.6-sol")
-            )
+            resolved("gpt-5.4-", None, false, None)
         );
     }
 
     #[test]
-    fn a_live_document_replaces_the_list_and_retires_what_it_drops() {
+    fn a_live_document_is_laid_over_the_snapshot() {
         let mut c = Catalog::bundled();
+        assert_eq!(
+            c.usable().len(),
+            7,
+            "before a live list: every visible model"
+        );
         let live = r#"{"models":[
             {"slug":"gpt-6-astra","display_name":"GPT-6 Astra","priority":1,"visibility":"list","context_window":500000,
              "default_reasoning_level":"high","supported_reasoning_levels":[{"effort":"medium"},{"effort":"high"},{"effort":"hyper"}],
-             "supports_reasoning_summaries":true,"support_verbosity":false,"service_tiers":["priority","flex"],"brand_new_field":{"x":1}},
+             "supports_reasoning_summaries":true,"support_verbosity":false,"service_tiers":["priority","flex"],"brand_new_field":{"x":1},
+             "minimal_client_version":[0,153,0],"default_reasoning_summary":"auto"},
+            {"slug":"gpt-6.1-sol","priority":0,"visibility":"list","minimal_client_version":"0.160.0"},
             {"slug":"gpt-5.6-sol","priority":2,"visibility":"list","upgrade":{"model":"gpt-6-astra","migration_markdown":"…"}},
             {"slug":"gpt-5.5","priority":3,"visibility":"hide","context_window":"not a number"},
             {"display_name":"no slug"}, "garbage", 42
         ]}"#;
         c.merge_remote(live).unwrap();
-        assert_eq!(slugs(&c), ["gpt-6-astra", "gpt-5.6-sol"]);
+        // The live entries by their priority, then the bundled ones the list left out, by theirs.
+        assert_eq!(
+            slugs(&c),
+            [
+                "gpt-6.1-sol",
+                "gpt-6-astra",
+                "gpt-5.6-sol",
+                "gpt-5.6-terra",
+                "gpt-5.6-luna",
+                "gpt-5.4",
+                "gpt-5.4-mini"
+            ]
+        );
+        assert_eq!(c.usable(), ["gpt-6.1-sol", "gpt-6-astra", "gpt-5.6-sol"]);
         let astra = c.get("gpt-6-astra").unwrap();
         assert_eq!(
             astra.efforts,
             [Effort::Medium, Effort::High, Effort::Other("hyper".into())]
         );
         assert_eq!(astra.service_tiers, ["priority", "flex"]);
-        assert!(!astra.supports_verbosity);
+        assert_eq!(
+            (
+                astra.supports_verbosity,
+                astra.listed,
+                astra.context_window,
+                astra.default_summary.as_deref()
+            ),
+            (false, true, Some(500_000), Some("auto"))
+        );
+        // A new slug with almost nothing: defaults, never a panic.
+        let new = c.get("gpt-6.1-sol").unwrap();
+        assert_eq!(
+            (
+                new.display_name.as_str(),
+                new.efforts.len(),
+                new.min_client_version.as_deref()
+            ),
+            ("gpt-6.1-sol", 0, Some("0.160.0"))
+        );
+        assert_eq!(
+            c.highest_min_client_version().map(|v| v.whole()),
+            Some("0.160.0".into())
+        );
         // Fields the live entry leaves out come from the bundled entry.
         let sol = c.get("gpt-5.6-sol").unwrap();
         assert_eq!(
@@ -722,21 +914,56 @@ mod tests {
             ),
             ("GPT-5.6-Sol", Some(372_000), Some("gpt-6-astra"))
         );
-        assert_eq!(c.get("gpt-5.5").unwrap().context_window, Some(272_000));
-        // gpt-5.4 is gone: gpt-5.4 → gpt-5.5 (live, hidden).
-        assert_eq!(c.resolve("gpt-5.4", None).model, "gpt-5.5");
-        // gpt-5.2 → gpt-5.4 → gpt-5.5.
+        // A listed model is used as named, its own `upgrade` link notwithstanding.
         assert_eq!(
-            c.resolve("gpt-5.2-high", None),
+            c.resolve("gpt-5.6-sol", None),
+            resolved("gpt-5.6-sol", None, false, None)
+        );
+        assert_eq!(c.get("gpt-5.5").unwrap().context_window, Some(272_000));
+        // gpt-5.4 was left out of the list: still sent as named, not remapped, not listed.
+        assert_eq!(
+            c.resolve("gpt-5.4-high", None),
+            resolved("gpt-5.4", Some(Effort::High), false, None)
+        );
+        assert!(!c.get("gpt-5.4").unwrap().listed);
+        // Retired names still follow the retirement data: gpt-5.2 → gpt-5.4.
+        assert_eq!(c.resolve("gpt-5.2-high", None).model, "gpt-5.4");
+    }
+
+    #[test]
+    fn a_bundled_entry_with_an_upgrade_link_the_live_list_drops_is_retired() {
+        let mut c = Catalog::bundled();
+        for m in c.bundled.iter_mut().filter(|m| m.slug == "gpt-5.4-mini") {
+            m.upgrade = Some("gpt-5.6-luna".into());
+        }
+        c.merge_remote(r#"{"models":[{"slug":"gpt-5.6-luna","priority":1,"visibility":"list"}]}"#)
+            .unwrap();
+        assert_eq!(c.get("gpt-5.4-mini"), None);
+        c.successors
+            .push(("gpt-5.4-mini".into(), "gpt-5.6-luna".into()));
+        assert_eq!(
+            c.resolve("gpt-5.4-mini", None),
             resolved(
-                "gpt-5.5",
-                Some(Effort::High),
+                "gpt-5.6-luna",
+                None,
                 false,
-                Some("model `gpt-5.2-high` is no longer available; using gpt-5.5")
+                Some("model `gpt-5.4-mini` is no longer available; using gpt-5.6-luna")
             )
         );
-        // A chain that dead-ends lands on the top model.
-        assert_eq!(c.resolve("gpt-5.4-mini", None).model, "gpt-6-astra");
+    }
+
+    #[test]
+    fn the_default_client_version_serves_every_bundled_model() {
+        let ours =
+            crate::request::client::Version::parse(crate::request::client::CLIENT_VERSION).unwrap();
+        let highest = Catalog::bundled().highest_min_client_version().unwrap();
+        assert!(
+            ours.at_least(&highest),
+            "{} < {}",
+            ours.whole(),
+            highest.whole()
+        );
+        assert_eq!(highest.whole(), "0.153.0");
     }
 
     #[test]

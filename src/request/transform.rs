@@ -218,9 +218,11 @@ impl<'a> Scanned<'a> {
 /// - `include` gains `reasoning.encrypted_content`; blank or missing `instructions` get
 ///   [`FALLBACK_INSTRUCTIONS`]; [`UNSUPPORTED_PARAMS`] are dropped.
 /// - `reasoning`: `{effort, summary}` only. Effort = the name's `-<effort>` suffix, else the body's,
-///   else the model default, clamped to the model's levels; `summary` kept if auto/concise/detailed,
-///   omitted if "none", else "auto"; omitted for models without summaries. No block for a model
-///   without efforts.
+///   else the model default, clamped to the model's levels (never `ultra`: it clamps to the highest
+///   other level; `none`/`minimal` rise to the lowest level where the model lacks them); `summary`
+///   kept if auto/concise/detailed, omitted if "none", else the model's `default_reasoning_summary`
+///   (omitted when that is "none"; "auto" when the catalog has none); omitted for models without
+///   summaries. No block for a model without efforts.
 /// - `text.verbosity`: the body's (low/medium/high), else the model default, only where supported;
 ///   other `text` members (e.g. `format`) are copied.
 /// - `service_tier`: the body's if the model lists that tier; else `priority` for a `-fast` name
@@ -242,13 +244,19 @@ pub fn transform(
     let effort = match (info, resolved.effort.clone().or(body_effort)) {
         (Some(m), Some(e)) => m.clamp_effort(&e),
         (Some(m), None) => m.default_effort.as_ref().and_then(|e| m.clamp_effort(e)),
+        // A model the catalog does not know: sent as asked, except `ultra`, which no model takes.
+        (None, Some(Effort::Ultra)) => Some(Effort::Max),
         (None, e) => e,
     };
     let summary = match body_summary.as_deref() {
         _ if !info.is_none_or(|m| m.supports_summaries) => None,
         Some("none") => None,
         Some(s @ ("auto" | "concise" | "detailed")) => Some(s.to_owned()),
-        _ => Some("auto".to_owned()),
+        _ => match info.and_then(|m| m.default_summary.as_deref()) {
+            Some(s @ ("auto" | "concise" | "detailed")) => Some(s.to_owned()),
+            Some(_) => None,
+            None => Some("auto".to_owned()),
+        },
     };
     let service_tier = service_tier(&scanned, info, resolved.fast);
     let prompt_cache_key = match scanned

@@ -328,7 +328,7 @@ mod tests {
         assert!(matches!(
             collect(&failed),
             Err(CollectError::Failed(StreamFailure {
-                kind: ErrorKind::UsageLimit,
+                kind: ErrorKind::QuotaExceeded,
                 ..
             }))
         ));

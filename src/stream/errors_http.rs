@@ -22,6 +22,10 @@ pub enum ErrorKind {
     Entitlement,
     /// The model is not available with a ChatGPT login.
     ModelUnsupported,
+    /// The backend wants a newer Codex client for this model ("requires a newer version of Codex").
+    ClientTooOld,
+    /// `insufficient_quota`: the account's quota or credits are used up (not the plan's usage window).
+    QuotaExceeded,
     /// The login is not accepted (after the caller's one refresh).
     Unauthorized,
     /// A short-term rate limit ("try again in N s").
@@ -61,10 +65,11 @@ pub fn classify_code(code: &str, message: &str) -> Option<(ErrorKind, String)> {
             ErrorKind::ContextLength,
             "the conversation is too long for this model's context window; compact it (/compact) or start a new session".into(),
         ),
-        "insufficient_quota" | "usage_limit_reached" => (
+        "usage_limit_reached" => (
             ErrorKind::UsageLimit,
             "ChatGPT usage limit reached for your plan; wait for it to reset or check your plan's limits".into(),
         ),
+        "insufficient_quota" => (ErrorKind::QuotaExceeded, QUOTA_EXCEEDED.into()),
         "usage_not_included" => (ErrorKind::NotIncluded, NOT_INCLUDED.into()),
         "invalid_prompt" => (ErrorKind::BadRequest, format!("the ChatGPT backend rejected the prompt: {}", short(message))),
         "server_is_overloaded" | "slow_down" => {
@@ -78,8 +83,19 @@ pub fn classify_code(code: &str, message: &str) -> Option<(ErrorKind, String)> {
     })
 }
 
+const QUOTA_EXCEEDED: &str = "this account has no quota or credits left (insufficient_quota); this is not your plan's 5-hour or weekly usage window, so waiting for a reset will not help: check the account's credits and billing, or log in with another account";
+
 const NOT_INCLUDED: &str =
     "your ChatGPT plan does not include Codex; use a Plus, Pro, Business, Edu or Enterprise plan (or an OpenAI API key)";
+
+/// What the caller knows that makes a refusal actionable: the models this login can use and the
+/// client version we spoke as.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Context {
+    pub models: Vec<String>,
+    pub client_version: Option<String>,
+}
 
 /// Classifies an HTTP error response. `headers` are (lower-case name, value) pairs; `tz_offset_min`
 /// is minutes to add to UTC for local time (JS: `-new Date().getTimezoneOffset()`).
@@ -89,6 +105,25 @@ pub fn classify(
     body: &str,
     now_ms: i64,
     tz_offset_min: i32,
+) -> HttpError {
+    classify_with(
+        status,
+        headers,
+        body,
+        now_ms,
+        tz_offset_min,
+        &Context::default(),
+    )
+}
+
+/// `classify`, with the models this login can use and our client version named in model refusals.
+pub fn classify_with(
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+    now_ms: i64,
+    tz_offset_min: i32,
+    ctx: &Context,
 ) -> HttpError {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let err = json.as_ref().map(|j| j.get("error").unwrap_or(j));
@@ -169,15 +204,44 @@ pub fn classify(
             )
         }
         (_, Some(k)) => k,
+        (400 | 403 | 404 | 426, None) if lower.contains("requires a newer version") => {
+            let refused = quoted(backend_msg);
+            let model = refused
+                .map(|m| format!("model {m}"))
+                .unwrap_or_else(|| "this model".into());
+            let ours = ctx
+                .client_version
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            (
+                ErrorKind::ClientTooOld,
+                format!(
+                    "the ChatGPT backend says {model} requires a newer Codex client than the version this plugin speaks as{ours}; upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version{}",
+                    pick_from(&ctx.models, refused)
+                ),
+            )
+        }
         (400 | 404, None)
-            if lower.contains("not supported")
+            if code == "model_not_supported_with_chatgpt_account"
+                || lower.contains("not supported")
                 || lower.contains("model_not_found")
                 || code == "model_not_found" =>
         {
-            let model = quoted(backend_msg).unwrap_or("this model");
+            let refused = quoted(backend_msg);
+            let model = refused
+                .map(|m| format!("the model {m}"))
+                .unwrap_or_else(|| "this model".into());
+            let pick = match pick_from(&ctx.models, refused) {
+                p if p.is_empty() => {
+                    "; pick one of the models this plugin lists (`opencode models openai`)"
+                        .to_string()
+                }
+                p => p,
+            };
             (
                 ErrorKind::ModelUnsupported,
-                format!("the model {model} is not available with a ChatGPT login; pick one of the openai/gpt-5.x models from this plugin's list"),
+                format!("{model} is not available with this ChatGPT login (retired, or not in your plan){pick}"),
             )
         }
         (401, None) => (
@@ -262,6 +326,8 @@ pub fn retry_delay(
         | ErrorKind::NotIncluded
         | ErrorKind::Entitlement
         | ErrorKind::ModelUnsupported
+        | ErrorKind::ClientTooOld
+        | ErrorKind::QuotaExceeded
         | ErrorKind::Unauthorized
         | ErrorKind::BadRequest
         | ErrorKind::ContextLength
@@ -328,6 +394,22 @@ pub fn reset_text(at_ms: i64, now_ms: i64, tz_offset_min: i32) -> String {
         "{year}-{month:02}-{day:02} {clock} (in {})",
         human_duration(ahead)
     )
+}
+
+/// "; or pick a model this login can use: a, b, c" (at most 12 names, the refused one left out),
+/// or nothing.
+fn pick_from(models: &[String], refused: Option<&str>) -> String {
+    let names: Vec<&str> = models
+        .iter()
+        .map(|m| m.trim())
+        .filter(|m| !m.is_empty() && m.len() <= 80 && Some(*m) != refused)
+        .take(12)
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; or pick a model this login can use: {}", names.join(", "))
+    }
 }
 
 /// The first `'…'`/`"…"`/`` `…` ``-quoted word in a message (the model name in "model 'x' is not supported").
@@ -455,6 +537,18 @@ mod tests {
             ),
             (ErrorKind::ModelUnsupported, true)
         );
+        let q = c(
+            429,
+            r#"{"error":{"code":"insufficient_quota","type":"insufficient_quota","message":"You exceeded your current quota"}}"#,
+        );
+        assert_eq!(
+            (q.kind, q.retryable, q.message.as_str()),
+            (ErrorKind::QuotaExceeded, false, QUOTA_EXCEEDED)
+        );
+        assert_eq!(
+            retry_delay(1, ErrorKind::QuotaExceeded, Some(10), 0.5),
+            None
+        );
         assert_eq!(c(401, "").kind, ErrorKind::Unauthorized);
         let s = c(503, "<html><head><title>x</title><style>b{}</style></head><body><h1>Service Unavailable</h1></body></html>");
         assert_eq!((s.kind, s.retryable), (ErrorKind::Server, true));
@@ -478,6 +572,58 @@ mod tests {
             r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#,
         );
         assert_eq!(cl.kind, ErrorKind::ContextLength);
+    }
+
+    #[test]
+    fn model_refusals_say_why_and_what_this_login_can_use() {
+        let ctx = Context {
+            models: vec!["gpt-6-astra".into(), "gpt-5.6-sol".into()],
+            client_version: Some("0.99.0".into()),
+        };
+        // The live wording (seen 2026-07..09 by several clients).
+        let old = classify_with(
+            400,
+            &[],
+            r#"{"detail":"The 'gpt-5.6-sol' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again."}"#,
+            NOW,
+            0,
+            &ctx,
+        );
+        assert_eq!(
+            (old.kind, old.retryable, old.message.as_str()),
+            (
+                ErrorKind::ClientTooOld,
+                false,
+                "the ChatGPT backend says model gpt-5.6-sol requires a newer Codex client than the version this plugin speaks as (0.99.0); upgrade opencode-chatgpt-wasm, or set OPENCODE_CODEX_CLIENT_VERSION to the current Codex CLI version; or pick a model this login can use: gpt-6-astra"
+            )
+        );
+        let gone = classify_with(
+            400,
+            &[],
+            r#"{"error":{"type":"invalid_request_error","code":"model_not_supported_with_chatgpt_account","message":"The 'gpt-5.3-codex' model is not supported when using Codex with a ChatGPT account."}}"#,
+            NOW,
+            0,
+            &ctx,
+        );
+        assert_eq!(
+            (gone.kind, gone.message.as_str()),
+            (
+                ErrorKind::ModelUnsupported,
+                "the model gpt-5.3-codex is not available with this ChatGPT login (retired, or not in your plan); or pick a model this login can use: gpt-6-astra, gpt-5.6-sol"
+            )
+        );
+        let bare = classify_with(
+            400,
+            &[],
+            r#"{"error":{"code":"model_not_supported_with_chatgpt_account","message":"no"}}"#,
+            NOW,
+            0,
+            &Context::default(),
+        );
+        assert_eq!(
+            bare.message,
+            "this model is not available with this ChatGPT login (retired, or not in your plan); pick one of the models this plugin lists (`opencode models openai`)"
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Reads the Codex rate-limit headers (`x-codex-primary-*`, `x-codex-secondary-*`,
-//! `x-codex-credits-*`, `x-codex-active-limit`) into a snapshot, and words a warning when a usage
-//! window crosses 80 % or 95 %. Never stores or sends anything; JS keeps the latest snapshot.
+//! `x-codex-credits-*`, `x-codex-active-limit`, `x-codex-limit-name`, and every other limit
+//! family `x-<id>-primary-*` / `x-<id>-secondary-*` with its `x-<id>-limit-name`) into a snapshot,
+//! and words a warning when a usage window crosses 80 % or 95 %. A window counts only as
+//! codex-rs `parse_rate_limit_for_limit` reads it: its used percent parses, and it is not
+//! "0 %, 0 minutes, no reset" (that is a window switched off). Never stores or sends anything;
+//! JS keeps the latest snapshot.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +29,18 @@ pub struct Credits {
     pub balance: Option<String>,
 }
 
+/// A limit family other than `codex` (e.g. `x-codex-bengalfox-*`): its windows and name.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Family {
+    /// The header prefix without `x-`, `-` → `_` (`codex_bengalfox`), as codex-rs names it.
+    pub id: String,
+    /// `x-<id>-limit-name`, when sent.
+    pub name: Option<String>,
+    pub primary: Option<Window>,
+    pub secondary: Option<Window>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RateLimits {
@@ -32,6 +48,12 @@ pub struct RateLimits {
     pub secondary: Option<Window>,
     pub credits: Option<Credits>,
     pub active_limit: Option<String>,
+    /// `x-codex-limit-name`, when sent.
+    #[serde(default)]
+    pub limit_name: Option<String>,
+    /// The other limit families, in header order.
+    #[serde(default)]
+    pub families: Vec<Family>,
 }
 
 /// The snapshot in `headers` ((name, value) pairs, any case); `None` when it has no codex header.
@@ -44,26 +66,63 @@ pub fn parse(headers: &[(String, String)]) -> Option<RateLimits> {
     };
     let num = |name: &str| get(name).and_then(crate::num::parse_decimal);
     let flag = |name: &str| get(name).map(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    let window = |which: &str| {
-        let used_percent = num(&format!("x-codex-{which}-used-percent"))?;
-        Some(Window {
+    let window = |prefix: &str, which: &str| {
+        let used_percent = num(&format!("{prefix}-{which}-used-percent"))?;
+        let w = Window {
             used_percent,
-            window_minutes: get(&format!("x-codex-{which}-window-minutes"))
+            window_minutes: get(&format!("{prefix}-{which}-window-minutes"))
                 .and_then(|v| v.parse().ok()),
-            resets_at_s: num(&format!("x-codex-{which}-reset-at")),
-            resets_after_s: num(&format!("x-codex-{which}-reset-after-seconds")),
-        })
+            resets_at_s: num(&format!("{prefix}-{which}-reset-at")),
+            resets_after_s: num(&format!("{prefix}-{which}-reset-after-seconds")),
+        };
+        // 0 %, 0 (or no) minutes and no reset: the window is off.
+        let off = w.used_percent == 0.0
+            && w.window_minutes.unwrap_or(0) == 0
+            && w.resets_at_s.is_none()
+            && w.resets_after_s.is_none();
+        (!off).then_some(w)
     };
+    let mut families: Vec<Family> = Vec::new();
+    for (name, _) in headers {
+        let lower = name.to_ascii_lowercase();
+        let Some(id) = lower
+            .strip_prefix("x-")
+            .and_then(|r| r.strip_suffix("-primary-used-percent"))
+            .filter(|id| !id.is_empty() && *id != "codex")
+        else {
+            continue;
+        };
+        let snake = id.replace('-', "_");
+        if families.iter().any(|f| f.id == snake) {
+            continue;
+        }
+        let prefix = format!("x-{id}");
+        let family = Family {
+            name: get(&format!("{prefix}-limit-name"))
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+            primary: window(&prefix, "primary"),
+            secondary: window(&prefix, "secondary"),
+            id: snake,
+        };
+        if family.primary.is_some() || family.secondary.is_some() {
+            families.push(family);
+        }
+    }
     let credits = Credits {
         has_credits: flag("x-codex-credits-has-credits"),
         unlimited: flag("x-codex-credits-unlimited"),
         balance: get("x-codex-credits-balance").map(str::to_string),
     };
     let limits = RateLimits {
-        primary: window("primary"),
-        secondary: window("secondary"),
+        primary: window("x-codex", "primary"),
+        secondary: window("x-codex", "secondary"),
         credits: (credits != Credits::default()).then_some(credits),
         active_limit: get("x-codex-active-limit").map(str::to_string),
+        limit_name: get("x-codex-limit-name")
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
+        families,
     };
     (limits != RateLimits::default()).then_some(limits)
 }
@@ -173,6 +232,7 @@ mod tests {
                     balance: Some("12.50".into())
                 }),
                 active_limit: Some("codex".into()),
+                ..Default::default()
             })
         );
         assert_eq!(
@@ -181,6 +241,63 @@ mod tests {
                 ("x-codex-primary-used-percent", "NaN")
             ])),
             None
+        );
+    }
+
+    #[test]
+    fn reads_every_limit_family_and_switched_off_windows() {
+        // codex-rs rate_limits.rs tests: all families are read, `-limit-name` names each; a window
+        // at 0 %, 0 minutes, without reset is off.
+        let got = parse(&h(&[
+            ("x-codex-primary-used-percent", "12.5"),
+            ("x-codex-primary-window-minutes", "300"),
+            ("x-codex-secondary-used-percent", "0"),
+            ("x-codex-secondary-window-minutes", "0"),
+            ("x-codex-limit-name", "codex"),
+            ("X-Codex-Bengalfox-Primary-Used-Percent", "80"),
+            ("x-codex-bengalfox-primary-window-minutes", "60"),
+            ("x-codex-bengalfox-primary-reset-at", "1704069000"),
+            ("x-codex-bengalfox-limit-name", "GPT-5.6-Sol weekly"),
+            ("x-other-primary-used-percent", "0"),
+            ("x-other-primary-window-minutes", "0"),
+            ("x-codex-bengalfox-primary-used-percent", "99"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            got,
+            RateLimits {
+                primary: Some(Window {
+                    used_percent: 12.5,
+                    window_minutes: Some(300),
+                    resets_at_s: None,
+                    resets_after_s: None
+                }),
+                secondary: None,
+                credits: None,
+                active_limit: None,
+                limit_name: Some("codex".into()),
+                families: vec![Family {
+                    id: "codex_bengalfox".into(),
+                    name: Some("GPT-5.6-Sol weekly".into()),
+                    primary: Some(Window {
+                        used_percent: 80.0,
+                        window_minutes: Some(60),
+                        resets_at_s: Some(1_704_069_000.0),
+                        resets_after_s: None
+                    }),
+                    secondary: None,
+                }],
+            }
+        );
+        // 0 % with a window length is a live, unused window.
+        assert_eq!(
+            parse(&h(&[
+                ("x-codex-primary-used-percent", "0"),
+                ("x-codex-primary-window-minutes", "300")
+            ]))
+            .and_then(|r| r.primary)
+            .map(|w| w.window_minutes),
+            Some(Some(300))
         );
     }
 

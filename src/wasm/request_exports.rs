@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{to_js, to_js_error};
 use crate::error::CoreError;
-use crate::request::{models, transform};
+use crate::request::{client, models, transform};
 
 /// The model catalog JS keeps for the process: the bundled snapshot until `mergeRemote` succeeds.
 #[wasm_bindgen(js_name = Catalog)]
@@ -42,10 +42,51 @@ impl CatalogHandle {
         to_js(&self.inner.models())
     }
 
+    /// The slugs this login was offered by the last live list (before one: every visible model).
+    pub fn usable(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.usable())
+    }
+
+    /// The highest `minimal_client_version` in the catalog (`MAJOR.MINOR.PATCH`), or `undefined`.
+    #[wasm_bindgen(js_name = highestMinClientVersion)]
+    pub fn highest_min_client_version(&self) -> Option<String> {
+        self.inner.highest_min_client_version().map(|v| v.whole())
+    }
+
     /// `{model, effort, fast, notice}` for a requested name (`defaultModel` for empty/unknown names).
     pub fn resolve(&self, name: &str, default_model: Option<String>) -> Result<JsValue, JsValue> {
         to_js(&self.inner.resolve(name, default_model.as_deref()))
     }
+}
+
+/// The Codex CLI version this plugin speaks as by default.
+#[wasm_bindgen(js_name = clientVersion)]
+pub fn client_version() -> String {
+    client::CLIENT_VERSION.to_owned()
+}
+
+/// `clientIdentity(override, originator, os, osVersion, arch, suffix)` → `{version, whole, userAgent}`:
+/// the one version for `/models?client_version=` (`whole`), the `version` header and the
+/// User-Agent. Throws `client-version-invalid` (a sentence with the way out) for a bad override.
+#[wasm_bindgen(js_name = clientIdentity)]
+pub fn client_identity(
+    override_version: Option<String>,
+    originator: &str,
+    os: &str,
+    os_version: &str,
+    arch: &str,
+    suffix: &str,
+) -> Result<JsValue, JsValue> {
+    let machine = client::Machine {
+        originator,
+        os,
+        os_version,
+        arch,
+        suffix,
+    };
+    let id =
+        client::identity(override_version.as_deref(), &machine).map_err(|e| to_js_error(&e))?;
+    to_js(&id)
 }
 
 /// The options object passed to `transformRequest` has the wrong shape.

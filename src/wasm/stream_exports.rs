@@ -102,7 +102,8 @@ impl Default for SseCollector {
     }
 }
 
-/// `{kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}`.
+/// `{kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}`. `context` (optional):
+/// `{models?: string[], clientVersion?: string}`, named in model refusals.
 #[wasm_bindgen(js_name = classifyHttpError)]
 pub fn classify_http_error(
     status: u16,
@@ -110,13 +111,20 @@ pub fn classify_http_error(
     body: &str,
     now_ms: f64,
     tz_offset_min: i32,
+    context: JsValue,
 ) -> Result<JsValue, JsValue> {
-    to_js(&errors_http::classify(
+    let ctx = if context.is_undefined() || context.is_null() {
+        errors_http::Context::default()
+    } else {
+        super::from_js::<errors_http::Context>(&context).unwrap_or_default()
+    };
+    to_js(&errors_http::classify_with(
         status,
         &header_pairs(&headers),
         body,
         now_ms as i64,
         tz_offset_min,
+        &ctx,
     ))
 }
 

@@ -97,8 +97,8 @@ test("opencode models openai lists the catalog with effort variants; the live li
   // refresh could finish; the `opencode run` of the session test above had time to fetch the live list.)
   const emptyCache = fs.mkdtempSync(path.join(sandbox.dir, "cache-empty-"));
   const first = await listModels({ XDG_CACHE_HOME: emptyCache });
-  for (const id of ["gpt-5.6-sol", "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.2"]) assert.ok(first[id], `bundled ${id} listed`);
-  assert.equal(first["gpt-5.3-codex-spark"], undefined, "retired names are not listed");
+  for (const id of ["gpt-5.6-sol", "gpt-6-astra", "gpt-5.5", "gpt-5.4", "gpt-5.4-mini"]) assert.ok(first[id], `bundled ${id} listed`);
+  for (const id of ["gpt-5.3-codex-spark", "gpt-5.3-codex", "gpt-5.2"]) assert.equal(first[id], undefined, `retired ${id} is not listed`);
   assert.equal(first["gpt-5.4-mini-fast"], undefined, "no -fast entry for a model without the priority tier");
   assert.ok(first["gpt-5.5-fast"], "-fast kept for a model with the priority tier");
   const sol = first["gpt-5.6-sol"];
@@ -108,11 +108,13 @@ test("opencode models openai lists the catalog with effort variants; the live li
   assert.deepEqual(sol.cost, { input: 0, output: 0, cache: { read: 0, write: 0 } });
   assert.equal(first["gpt-5.5"].limit.context, 272000);
 
-  // The session's run fetched the live list (mock: gpt-6-astra, gpt-5.5, gpt-5.4 without the priority tier) into the cache file: a later start lists it.
+  // The session's run fetched the live list (mock: gpt-6-astra, gpt-5.5, gpt-5.4 without the priority tier) into the
+  // cache file: a later start lists it, laid over the bundled models (never dropped: they are sent as named).
   const cacheFile = path.join(sandbox.env.XDG_CACHE_HOME, "opencode-chatgpt-wasm", "models.json");
   assert.ok(fs.existsSync(cacheFile), "the session run wrote the model cache file");
   const second = await listModels();
-  assert.deepEqual(Object.keys(second).sort(), ["gpt-5.4", "gpt-5.5", "gpt-5.5-fast", "gpt-6-astra"]);
+  const bundledOnly = ["gpt-5.4-mini", "gpt-5.6-luna", "gpt-5.6-luna-fast", "gpt-5.6-sol", "gpt-5.6-sol-fast", "gpt-5.6-terra", "gpt-5.6-terra-fast"];
+  assert.deepEqual(Object.keys(second).sort(), ["gpt-5.4", "gpt-5.5", "gpt-5.5-fast", "gpt-6-astra", ...bundledOnly].sort());
   assert.deepEqual(Object.keys(second["gpt-6-astra"].variants), ["low", "medium", "high"]);
   assert.equal(second["gpt-6-astra"].limit.context, 500000);
   assert.equal(second["gpt-6-astra"].name, "GPT-6 Astra");

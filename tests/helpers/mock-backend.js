@@ -1,6 +1,16 @@
 // A mock ChatGPT Codex backend on 127.0.0.1: records every request and answers
 // POST /backend-api/codex/responses with a scripted SSE stream (and GET /backend-api/wham/usage, see
 // mock-usage.js). Started and stopped by the tests.
+// As strict as the live service (late 2026) where that is known, by default:
+// - `GET /models?client_version=X` leaves out every model whose `minimal_client_version` is above X
+//   (no `client_version`: counts as 0.0.0);
+// - `POST /responses` for a model whose minimum is above the client's version (the `version` header,
+//   else the User-Agent's first product token) answers the live 400 "requires a newer version of Codex"
+//   (a request carrying no version at all passes, unless `requireVersion`);
+// - a retired model (gpt-5.2, gpt-5.3-codex, ...) answers the live 400 "not supported when using Codex
+//   with a ChatGPT account".
+// Opt-in: `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
+// changes the catalog (and its ETag) as the live service does when a model ships.
 import http from "node:http";
 import { createUsageState, usageReply } from "./mock-usage.js";
 
@@ -29,15 +39,53 @@ export function textStream(text, { id = "resp_mock", model = "gpt-5.4" } = {}) {
   ].join("");
 }
 
-/** A small live model list in the backend's shape: gpt-6-astra (not in the bundled snapshot), gpt-5.5, gpt-5.4. */
+/** A small live model list in the backend's shape: gpt-6-astra, gpt-5.5, gpt-5.4, each with its minimum client version. */
 export const MOCK_MODELS = {
   models: [
-    { slug: "gpt-6-astra", display_name: "GPT-6 Astra", context_window: 500000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }], visibility: "list", priority: 1, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
-    { slug: "gpt-5.5", display_name: "GPT-5.5", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 2, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: ["priority"] },
-    { slug: "gpt-5.4", display_name: "GPT-5.4", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 3, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [] },
+    { slug: "gpt-6-astra", display_name: "GPT-6 Astra", context_window: 500000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }], visibility: "list", priority: 1, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [], minimal_client_version: "0.153.0" },
+    { slug: "gpt-5.5", display_name: "GPT-5.5", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 2, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: ["priority"], minimal_client_version: "0.124.0" },
+    { slug: "gpt-5.4", display_name: "GPT-5.4", context_window: 272000, default_reasoning_level: "medium", supported_reasoning_levels: [{ effort: "low" }, { effort: "medium" }, { effort: "high" }, { effort: "xhigh" }], visibility: "list", priority: 3, supports_reasoning_summaries: true, support_verbosity: true, service_tiers: [], minimal_client_version: "0.98.0" },
   ],
 };
 export const MOCK_MODELS_ETAG = '"mock-models-1"';
+
+const levels = (...l) => l.map((effort) => ({ effort }));
+const entry = (slug, display_name, priority, minimal_client_version, extra = {}) => ({
+  slug, display_name, priority, minimal_client_version, visibility: "list", context_window: 272000, default_reasoning_level: "medium",
+  supported_reasoning_levels: levels("low", "medium", "high", "xhigh"), supports_reasoning_summaries: true, default_reasoning_summary: "none",
+  support_verbosity: true, default_verbosity: "low", service_tiers: [{ id: "priority", name: "Fast", description: "1.5x speed, increased usage" }], ...extra,
+});
+/** The live catalog as of late 2026 (minimums as the live /models reports them: the gpt-5.6 family 0.144.0, gpt-6-astra 0.153.0). */
+export const LIVE_MODELS = {
+  models: [
+    entry("gpt-6-astra", "GPT-6-Astra", 1, "0.153.0", { use_responses_lite: true, max_context_window: 872000, supported_reasoning_levels: levels("low", "medium", "high", "xhigh", "max") }),
+    entry("gpt-5.6-sol", "GPT-5.6-Sol", 2, "0.144.0", { use_responses_lite: true, context_window: 372000, default_reasoning_level: "low", supported_reasoning_levels: levels("low", "medium", "high", "xhigh", "max", "ultra") }),
+    entry("gpt-5.6-terra", "GPT-5.6-Terra", 3, "0.144.0", { use_responses_lite: true, context_window: 372000, supported_reasoning_levels: levels("low", "medium", "high", "xhigh", "max", "ultra") }),
+    entry("gpt-5.6-luna", "GPT-5.6-Luna", 4, "0.144.0", { use_responses_lite: true, context_window: 372000, supported_reasoning_levels: levels("low", "medium", "high", "xhigh", "max") }),
+    entry("gpt-5.5", "GPT-5.5", 7, "0.124.0"),
+    entry("gpt-5.4", "GPT-5.4", 16, "0.98.0"),
+    entry("gpt-5.4-mini", "GPT-5.4-Mini", 23, "0.98.0", { service_tiers: [], upgrade: { model: "gpt-5.6-luna" } }),
+  ],
+};
+/** Minimum client versions of models a test's list may leave out (the live service still enforces them). */
+export const MIN_CLIENT_VERSIONS = Object.fromEntries(LIVE_MODELS.models.map((m) => [m.slug, m.minimal_client_version]));
+/** Names the live service refuses for ChatGPT logins (retired 2026-06-02 and earlier). */
+export const RETIRED_MODELS = ["gpt-5.2", "gpt-5.3-codex", "gpt-5.3-codex-spark", "gpt-5.1", "gpt-5.1-codex", "gpt-5.1-codex-max", "gpt-5.1-codex-mini", "gpt-5-codex", "gpt-5", "codex-mini-latest"];
+
+/** `[major, minor, patch]` of "X.Y.Z" (any -pre/+build tail ignored), or null. */
+export function parseVersion(text) {
+  const m = /^\s*(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?\s*$/.exec(String(text ?? ""));
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+/** a < b for parsed versions. */
+export function versionBelow(a, b) {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+/** The client version a request carries: the `version` header, else the User-Agent's first product token. */
+export function requestVersion(headers) {
+  return parseVersion(headers.version) ?? parseVersion(/^[^/\s]+\/(\S+)/.exec(headers["user-agent"] ?? "")?.[1]);
+}
 
 function chunks(text) {
   const words = text.split(/(?<= )/);
@@ -48,8 +96,29 @@ function chunks(text) {
  * Starts the mock. `handler(req, record)` may return {status, headers, body} or a string (an SSE
  * body); the default answers every Responses call with textStream(defaultText).
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState() } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false } = {}) {
   const requests = [];
+  let catalog = models;
+  let catalogEtag = modelsEtag;
+  const minimum = (slug) => parseVersion(catalog.models.find((m) => m.slug === slug)?.minimal_client_version ?? MIN_CLIENT_VERSIONS[slug]);
+  /** The live refusals for a /responses body, or undefined when it passes. */
+  const gate = (record) => {
+    const slug = String(record.json?.model ?? "");
+    if (RETIRED_MODELS.includes(slug)) {
+      return { status: 400, body: JSON.stringify({ error: { type: "invalid_request_error", code: "model_not_supported_with_chatgpt_account", message: `The '${slug}' model is not supported when using Codex with a ChatGPT account.` } }) };
+    }
+    const version = requestVersion(record.headers);
+    const min = minimum(slug);
+    if (min && (version ? versionBelow(version, min) : requireVersion)) {
+      return { status: 400, body: JSON.stringify({ detail: `The '${slug}' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again.` }) };
+    }
+    return undefined;
+  };
+  /** The catalog as the live /models answers it for `client_version`. */
+  const listFor = (url) => {
+    const asked = parseVersion(new URL(url, "http://x").searchParams.get("client_version")) ?? [0, 0, 0];
+    return { ...catalog, models: catalog.models.filter((m) => { const min = parseVersion(m.minimal_client_version); return !min || !versionBelow(asked, min); }) };
+  };
   const server = http.createServer(async (req, res) => {
     const parts = [];
     for await (const c of req) parts.push(c);
@@ -60,17 +129,20 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     } catch {}
     const record = { method: req.method, url: req.url, headers: req.headers, raw, json };
     requests.push(record);
+    const isResponses = req.method === "POST" && req.url.startsWith("/backend-api/codex/responses");
     let out = handler ? await handler(req, record, requests) : undefined;
     if (out === undefined) {
-      if (req.method === "POST" && req.url.startsWith("/backend-api/codex/responses")) out = textStream(defaultText);
+      if (isResponses) out = gate(record) ?? textStream(defaultText);
       else if (req.method === "GET" && req.url.startsWith("/backend-api/codex/models")) {
-        out = req.headers["if-none-match"] === MOCK_MODELS_ETAG ? { status: 304, headers: { etag: MOCK_MODELS_ETAG } } : { headers: { "content-type": "application/json", etag: MOCK_MODELS_ETAG }, body: JSON.stringify(MOCK_MODELS) };
+        out = req.headers["if-none-match"] === catalogEtag ? { status: 304, headers: { etag: catalogEtag } } : { headers: { "content-type": "application/json", etag: catalogEtag }, body: JSON.stringify(listFor(req.url)) };
       }
       else if (req.method === "GET" && req.url.startsWith("/backend-api/wham/usage")) out = usageReply(usage, record);
       else out = { status: 404, body: JSON.stringify({ error: { message: "not found in mock" } }) };
     }
     if (typeof out === "string") out = { status: 200, headers: { "content-type": "text/event-stream" }, body: out };
-    res.writeHead(out.status ?? 200, out.headers ?? { "content-type": "application/json" });
+    const headers = { ...(out.headers ?? { "content-type": "application/json" }) };
+    if (isResponses && modelsEtagOnResponses) headers["x-models-etag"] = catalogEtag;
+    res.writeHead(out.status ?? 200, headers);
     if (out.stream) {
       for await (const piece of out.stream) res.write(piece);
       res.end();
@@ -86,6 +158,11 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     usage, // the usage endpoint's figures (tests/helpers/mock-usage.js): change them between calls
     models: () => requests.filter((r) => r.method === "GET" && r.url.startsWith("/backend-api/codex/models")),
     responses: () => requests.filter((r) => r.method === "POST" && r.url.startsWith("/backend-api/codex/responses")),
+    /** Replaces the catalog and its ETag (a model shipped). */
+    setModels(doc, etag) {
+      catalog = doc;
+      catalogEtag = etag;
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }

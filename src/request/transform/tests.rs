@@ -29,7 +29,7 @@ fn enforces_the_codex_invariants() {
         json!({
             "model": "gpt-5.4", "store": false, "stream": true, "input": [], "instructions": "be brief",
             "prompt_cache_key": "ses_1", "include": ["reasoning.encrypted_content"],
-            "reasoning": {"effort": "medium", "summary": "auto"}, "text": {"verbosity": "low"},
+            "reasoning": {"effort": "medium"}, "text": {"verbosity": "low"},
             "tool_choice": "auto", "parallel_tool_calls": false
         })
     );
@@ -226,41 +226,79 @@ fn models_are_resolved_with_notices_and_the_default() {
         (out["model"].clone(), meta.notice),
         (json!("gpt-5.6-sol"), None)
     );
-    let (_, meta) = transform_value(&json!({"model": "mystery"}), &c, Some("gpt-5.2"));
+    // Never a silent downgrade: an unknown name is sent as named, its effort as asked (never ultra).
+    let (out, meta) = transform_value(
+        &json!({"model": "openai/Mystery-9", "reasoning": {"effort": "ultra"}}),
+        &c,
+        Some("gpt-5.5"),
+    );
     assert_eq!(
-        (meta.model.as_str(), meta.notice.as_deref()),
-        ("gpt-5.2", Some("unknown model `mystery`; using gpt-5.2"))
+        (
+            meta.model.as_str(),
+            meta.notice.as_deref(),
+            out["reasoning"].clone()
+        ),
+        (
+            "mystery-9",
+            None,
+            json!({"effort": "max", "summary": "auto"})
+        )
+    );
+    let (out, _) = transform_value(
+        &json!({"model": "mystery-9", "reasoning": {"effort": "none"}}),
+        &c,
+        None,
+    );
+    assert_eq!(
+        out["reasoning"],
+        json!({"effort": "none", "summary": "auto"})
     );
 }
 
 #[test]
 fn effort_is_clamped_and_summary_set() {
     let reasoning = |body: Value| run(body).0["reasoning"].clone();
+    // The bundled models default to `default_reasoning_summary: "none"`: no summary unless asked.
     // OpenCode's title request: effort none on a model without it.
     assert_eq!(
         reasoning(json!({"model": "gpt-5.4-mini", "reasoning": {"effort": "none"}})),
-        json!({"effort": "low", "summary": "auto"})
+        json!({"effort": "low"})
     );
     assert_eq!(
         reasoning(json!({"model": "gpt-5.5", "reasoning": {"effort": "max"}})),
-        json!({"effort": "xhigh", "summary": "auto"})
+        json!({"effort": "xhigh"})
     );
+    // gpt-5.6-sol: default_reasoning_summary "none" (no summary unless asked), `ultra` never sent.
     assert_eq!(
         reasoning(json!({"model": "gpt-5.6-sol", "reasoning": {"effort": "max"}})),
+        json!({"effort": "max"})
+    );
+    assert_eq!(
+        reasoning(
+            json!({"model": "gpt-5.6-sol", "reasoning": {"effort": "ultra", "summary": "auto"}})
+        ),
         json!({"effort": "max", "summary": "auto"})
+    );
+    assert_eq!(
+        reasoning(json!({"model": "openai/gpt-5.6-sol-ultra"})),
+        json!({"effort": "max"})
+    );
+    assert_eq!(
+        reasoning(json!({"model": "gpt-5.6-terra", "reasoning": {"effort": "minimal"}})),
+        json!({"effort": "low"})
     );
     // The name's suffix beats the body; a body without reasoning gets the model default.
     assert_eq!(
         reasoning(json!({"model": "gpt-5.5-high", "reasoning": {"effort": "low"}})),
-        json!({"effort": "high", "summary": "auto"})
+        json!({"effort": "high"})
     );
     assert_eq!(
         reasoning(json!({"model": "gpt-5.6-sol"})),
-        json!({"effort": "low", "summary": "auto"})
+        json!({"effort": "low"})
     );
     assert_eq!(
         reasoning(json!({"model": "gpt-5.5", "reasoning": {"effort": "warp"}})),
-        json!({"effort": "medium", "summary": "auto"})
+        json!({"effort": "medium"})
     );
     assert_eq!(
         reasoning(
@@ -274,11 +312,39 @@ fn effort_is_clamped_and_summary_set() {
     );
     assert_eq!(
         reasoning(json!({"model": "gpt-5.5", "reasoning": {"summary": 3}})),
-        json!({"effort": "medium", "summary": "auto"})
+        json!({"effort": "medium"})
     );
     assert_eq!(
         reasoning(json!({"model": "gpt-5.5", "reasoning": "high"})),
-        json!({"effort": "medium", "summary": "auto"})
+        json!({"effort": "medium"})
+    );
+}
+
+#[test]
+fn the_summary_defaults_to_the_models_default_reasoning_summary() {
+    let mut c = Catalog::bundled();
+    c.merge_remote(r#"{"models":[{"slug":"chatty","priority":1,"visibility":"list","supported_reasoning_levels":["low"],"default_reasoning_level":"low",
+        "supports_reasoning_summaries":true,"default_reasoning_summary":"concise"},
+        {"slug":"older","priority":2,"visibility":"list","supported_reasoning_levels":["low"],"default_reasoning_level":"low","supports_reasoning_summaries":true}]}"#)
+        .unwrap();
+    let reasoning = |body: Value| transform_value(&body, &c, None).0["reasoning"].clone();
+    assert_eq!(
+        reasoning(json!({"model": "chatty"})),
+        json!({"effort": "low", "summary": "concise"})
+    );
+    assert_eq!(
+        reasoning(json!({"model": "chatty", "reasoning": {"summary": "none"}})),
+        json!({"effort": "low"}),
+        "an explicit none wins over the catalog default"
+    );
+    assert_eq!(
+        reasoning(json!({"model": "chatty", "reasoning": {"summary": "detailed"}})),
+        json!({"effort": "low", "summary": "detailed"})
+    );
+    // An entry without the field (older live lists): "auto", as before.
+    assert_eq!(
+        reasoning(json!({"model": "older"})),
+        json!({"effort": "low", "summary": "auto"})
     );
 }
 
@@ -346,7 +412,7 @@ fn fast_means_the_priority_tier_where_the_model_lists_it() {
     );
     assert_eq!(tier(json!({"model": "gpt-5.4-mini-fast"})), None);
     assert_eq!(
-        tier(json!({"model": "gpt-5.2", "service_tier": "priority"})),
+        tier(json!({"model": "gpt-5.4-mini", "service_tier": "priority"})),
         None
     );
     assert_eq!(
@@ -663,9 +729,10 @@ mod properties {
                 prop_assert!(out.get(*key).is_none(), "{} survived", key);
             }
             prop_assert_eq!(&out["tool_choice"], &json!("auto"));
-            let model = catalog.get(out["model"].as_str().unwrap()).unwrap();
-            prop_assert_eq!(&model.slug, &meta.model);
-            if let Some(e) = out["reasoning"]["effort"].as_str() {
+            prop_assert_eq!(out["model"].as_str().unwrap(), meta.model.as_str());
+            prop_assert_ne!(out["reasoning"]["effort"].as_str(), Some("ultra"));
+            // A name the catalog does not know is sent as named; a known model gets only its efforts.
+            if let (Some(model), Some(e)) = (catalog.get(&meta.model), out["reasoning"]["effort"].as_str()) {
                 prop_assert!(model.efforts.iter().any(|s| s.as_str() == e));
             }
             prop_assert_eq!(&out["prompt_cache_key"], &json!(meta.prompt_cache_key));

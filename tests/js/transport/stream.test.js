@@ -154,7 +154,7 @@ const CLASSES = [
   ["usage limit", { status: 429, body: { error: { type: "usage_limit_reached", plan_type: "plus", resets_at: resetsAt } } }, 402, /^ChatGPT usage limit reached for your plus plan; resets at \d\d:\d\d \(in 2 h 13 min\)$/, 1],
   ["plan without Codex", { status: 403, body: { error: { code: "usage_not_included", message: "nope" } } }, 403, /does not include Codex/, 1],
   ["entitlement", { status: 403, body: { detail: "Forbidden" } }, 403, /refused access \(403\): Forbidden/, 1],
-  ["model not supported", { status: 404, body: { detail: "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account." } }, 400, /the model gpt-4o is not available with a ChatGPT login/, 1],
+  ["model not supported", { status: 404, body: { detail: "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account." } }, 400, /^the model gpt-4o is not available with this ChatGPT login \(retired, or not in your plan\); or pick a model this login can use: gpt-5\.6-sol, gpt-6-astra, /, 1],
   ["unauthorized (refresh refused too)", { status: 401, body: { error: { message: "bad token" } } }, 401, /opencode auth login/, 1],
   ["bad request", { status: 400, body: { error: { message: "Invalid 'input'", type: "invalid_request_error" } } }, 400, /rejected the request \(400\): Invalid 'input'/, 1],
   ["server (HTML), retried 4 times", { status: 503, text: "<html><body><h1>Service Unavailable</h1></body></html>" }, 503, /^ChatGPT backend is unavailable \(503\): Service Unavailable; try again in a moment$/, 4],
