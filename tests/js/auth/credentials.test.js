@@ -293,3 +293,26 @@ test("5 processes sharing one expired auth.json: exactly one refresh, all end wi
   assertStoredNewest(s);
   s.noLeaks(...kids.flatMap((k) => [k.stdout, k.stderr]));
 });
+
+test("an auth.json that does not parse is never rewritten: the refreshed login lives in memory, the user is told once", async () => {
+  const s = await setup();
+  // A hand edit left a trailing comma (or OpenCode is mid-rewrite): every other provider's key is in there.
+  const broken = `${JSON.stringify({ ...OTHER, openai: s.stored }, null, 2).slice(0, -2)},\n}\n`;
+  fs.writeFileSync(s.authPath, broken, { mode: 0o600 });
+  const notices = [];
+  // OpenCode read the login before the file broke; its client.auth.set would rewrite the whole file from what it parsed.
+  const c = s.creds({ getAuth: async () => s.stored, notice: (m) => notices.push(m) });
+  const got = await c.current();
+  assert.equal(s.iss.counts.refresh, 1);
+  assert.equal(got.access, s.iss.latest().access, "the new login is used");
+  assert.equal(s.raw(), broken, "auth.json is left byte for byte as it was");
+  assert.deepEqual(s.sets, [], "OpenCode's client.auth.set is not asked to rewrite a file it cannot parse");
+  assert.deepEqual(fs.readdirSync(path.dirname(s.authPath)), ["auth.json"], "no temp or lock files left");
+  // The next call uses the in-memory login (no second refresh), and the user is told once.
+  assert.equal((await c.current()).access, s.iss.latest().access);
+  assert.equal(s.iss.counts.refresh, 1);
+  assert.equal(notices.length, 1, "said once");
+  assert.match(notices[0], /auth\.json.*does not parse.*not saved.*fix/i);
+  assert.ok(notices[0].includes(s.authPath));
+  s.noLeaks(...notices);
+});
