@@ -216,7 +216,10 @@ export function syncPackageCopy(from, to) {
 
 // ------------------------------------------------------------------------------------------ install records
 
-/** What each install wrote: {"<config path>": {entry, version, models, created, originalSha256, writtenSha256}}. */
+/**
+ * What each install wrote: {"<config path>": {entry, version, models, created, originalSha256 (null: we created the file),
+ * createdSha256 (the file as we created it while untouched by others, else null), writtenSha256}}.
+ */
 export function recordsPath(env) {
   return path.join(ourDataDir(env), "installs.json");
 }

@@ -35,6 +35,8 @@ export const SCHEMA_URL = "https://opencode.ai/config.json";
 export const CONFLICTING_PLUGINS = ["opencode-openai-codex-auth", "oc-codex-multi-auth", "opencode-codex-auth", "opencode-openai-auth", "codex-auth"];
 /** Plugins OpenCode 1.18 itself refuses to load (its own deny list). */
 export const OPENCODE_SKIPPED_PLUGINS = ["opencode-openai-codex-auth"];
+/** The text a first install starts a new config from. */
+const NEW_CONFIG_TEXT = `${JSON.stringify({ $schema: SCHEMA_URL }, null, 2)}\n`;
 const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
 const MODELS_PATH = ["provider", "openai", "models"];
 
@@ -190,7 +192,7 @@ function presentModels(text, models) {
  */
 export function planInstall({ text, file = "config", entry, env, knownEntries = [], models = null, removeConflicts = false, record = null }) {
   const tree = parseConfig(text, file);
-  let out = tree ? text : `${JSON.stringify({ $schema: SCHEMA_URL }, null, 2)}\n`;
+  let out = tree ? text : NEW_CONFIG_TEXT;
   const fmt = detectFormatting(out);
   const changes = [];
   const notes = [];
@@ -325,14 +327,6 @@ export function planUninstall({ text, file = "config", env, knownEntries = [], r
   return { text: out, changes, notes };
 }
 
-/** Whether a config holds nothing but `$schema` (what is left of a file the installer created). */
-export function isBareConfig(text) {
-  const tree = parseConfig(text, "config");
-  if (!tree) return true;
-  const keys = (tree.children ?? []).map((p) => p.children?.[0]?.value);
-  return keys.every((key) => key === "$schema");
-}
-
 // ---------------------------------------------------------------------------------------------- the commands
 
 function readTextOrNull(file) {
@@ -447,6 +441,8 @@ export function runInstall(o) {
     models: plan.models,
     created: plan.created,
     originalSha256: record ? record.originalSha256 : sha256(cfg.text),
+    // The file as we created it, while nobody else has changed it: only such a file may uninstall delete.
+    createdSha256: cfg.text === null || (record?.createdSha256 != null && sha256(cfg.text) === record.createdSha256) ? sha256(plan.text) : null,
     writtenSha256: sha256(plan.text),
   };
   writeRecords(env, records);
@@ -479,7 +475,8 @@ export function runUninstall(o) {
   let plan = { changes: [], notes: [] };
   if (record && sha256(cfg.text) === record.writtenSha256) {
     const bak = readTextOrNull(`${cfg.target}.bak`);
-    if (record.originalSha256 === null) how = "delete";
+    // Delete only a file byte for byte what we created (a user's later settings survive any upgrade).
+    if (record.originalSha256 === null) how = record.createdSha256 != null && sha256(cfg.text) === record.createdSha256 ? "delete" : "edit";
     else if (bak !== null && sha256(bak) === record.originalSha256) {
       how = "restore";
       next = bak;
@@ -491,7 +488,8 @@ export function runUninstall(o) {
     const knownEntries = [record?.entry, ...["file", "npm"].map((entryKind) => resolveEntry({ pkg, env, entryKind }).entry)].filter(Boolean);
     plan = planUninstall({ text: cfg.text, file: cfg.target, env, knownEntries, record, catalog: o.catalog ?? [] });
     next = plan.text;
-    if (record?.originalSha256 === null && plan.changes.length > 0 && isBareConfig(next)) how = "delete";
+    // What is left is byte for byte the skeleton a first install writes: nothing of the user's is in it.
+    if (record?.originalSha256 === null && plan.changes.length > 0 && next === NEW_CONFIG_TEXT) how = "delete";
   }
   out(`config: ${configLabel(cfg)} [${located.source}]`);
   for (const note of plan.notes) out(`note: ${note}`);
