@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { callCore } from "../core.js";
 import { acquireLock } from "./lock.js";
+import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 export const PROVIDER_ID = "openai";
@@ -119,15 +120,17 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
 
   async function postRefresh(base) {
     const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
+    const tokenUrl = credentialUrl(endpoints.token, cfg.issuer); // https (or loopback) under the issuer, or throw
     const body = await callCore((core) => core.refreshBody(base.refresh));
     let status = 0;
     let text = "";
     try {
-      const res = await fetchImpl(endpoints.token, {
+      const res = await fetchImpl(tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body,
         signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
+        redirect: NO_REDIRECT, // a 3xx is an answer (transient), never followed with the refresh token
       });
       status = res.status;
       text = await res.text();

@@ -41,7 +41,7 @@ export function openBrowser(url, env = process.env, platform = process.platform)
 
 async function post(d, url, contentType, body) {
   try {
-    const res = await d.fetch(url, { method: "POST", headers: { "content-type": contentType, accept: "application/json" }, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    const res = await d.fetch(url, { method: "POST", headers: { "content-type": contentType, accept: "application/json" }, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: "manual" });
     return { status: res.status, text: await res.text() };
   } catch {
     return { status: 0, text: "" }; // unreachable: the core words it

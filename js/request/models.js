@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
+import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
 export const DEFAULT_CLIENT_VERSION = "0.99.0";
@@ -112,12 +113,12 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
 
   async function send() {
     const login = await credentials.current();
-    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(cfg.clientVersion || DEFAULT_CLIENT_VERSION)}`;
+    const url = credentialUrl(`${cfg.endpoint}/models?client_version=${encodeURIComponent(cfg.clientVersion || DEFAULT_CLIENT_VERSION)}`, cfg.endpoint);
     const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": cfg.userAgent, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
     if (cfg.clientVersion) headers.version = cfg.clientVersion;
     if (etag) headers["if-none-match"] = etag;
-    return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: NO_REDIRECT });
   }
 
   async function fetchOnce() {

@@ -5,6 +5,7 @@ import { callCore } from "../core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
 import { guardStream, collectJson } from "./stream.js";
 import { getCatalog, noticeOnce } from "../request/models.js";
+import { credentialUrl, redirectRefused, NO_REDIRECT } from "./guard.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -51,7 +52,12 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     const req = requestParts(input, init);
     const url = new URL(req.url);
     const isResponses = req.method.toUpperCase() === "POST" && RESPONSES_PATH.test(url.pathname);
-    const target = isResponses ? `${cfg.endpoint}/responses` : req.url;
+    let target = isResponses ? `${cfg.endpoint}/responses` : req.url;
+    try {
+      target = credentialUrl(target, cfg.endpoint); // the login goes only under the configured endpoint
+    } catch (err) {
+      return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
+    }
 
     let body = req.body;
     let cacheKey;
@@ -89,7 +95,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const login = await credentials.current();
       const h = { ...headers, authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      return fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+      return fetch(target, { method: req.method, headers: h, body, signal: req.signal, redirect: NO_REDIRECT });
     };
 
     let res;
@@ -105,6 +111,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       return errorResponse({ status: 502, kind: "transport", message: `could not reach the ChatGPT backend (${err.message}); check your connection and try again` });
     }
     Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
+    if (redirectRefused(res)) return errorResponse(redirectRefused(res));
     if (!res.ok) return errorResponse(await readError(res));
     if (!isResponses || !res.body) return res;
     const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
