@@ -48,6 +48,8 @@ export async function sendWithRetries(send, { signal, random = Math.random, onRe
       res = await send();
     } catch (err) {
       if (signal?.aborted) throw err;
+      // The login could not be renewed (credentials.js): its own verdict, not a network error to retry.
+      if (err?.name === "LoginError") throw err;
       error = err;
       kind = "transport";
     }

@@ -174,10 +174,12 @@ test("through the plugin's fetch: a dead login answers 401 with the sentence, a 
   assert.equal(res.status, 401);
   const { error } = await res.json();
   assert.match(error.message, /^ChatGPT rejected the sign-in credentials .*run `opencode auth login`/);
+  assert.equal(dead.iss.counts.refresh, 1, "a dead login is not retried as a network error: one token POST");
   const flaky = await setup({ issuerOpts: { refreshStatus: 503 } });
   const res2 = await sendThroughPlugin(flaky, backend);
   assert.equal(res2.status, 503);
   assert.match((await res2.json()).error.message, /try again/);
+  assert.equal(flaky.iss.counts.refresh, 1, "a transient refresh failure goes back to OpenCode (503), which decides when to retry");
   assert.equal(backend.responses().length, 0, "nothing was sent without a usable login");
 });
 
