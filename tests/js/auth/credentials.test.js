@@ -225,7 +225,7 @@ test("a transient failure keeps the login and says to try again", async () => {
   assert.equal(s.raw(), before);
 });
 
-test("a lock left by a dead process or older than 30 s is broken; a live one is waited for", async () => {
+test("a lock left by a dead process or untouched for 30 s is broken; a live one is waited for", async () => {
   const s = await setup();
   const lock = `${s.authPath}.lock`;
   const gone = spawn(process.platform === "win32" ? "cmd" : "true");
@@ -237,6 +237,8 @@ test("a lock left by a dead process or older than 30 s is broken; a live one is 
 
   fs.writeFileSync(s.authPath, JSON.stringify({ ...OTHER, openai: { ...s.iss.mintLogin(), expires: 1 } }), { mode: 0o600 });
   fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), time: Date.now() - 31_000, id: "old" }));
+  const quiet = new Date(Date.now() - 31_000); // a live holder touches its lock; this one went quiet 31 s ago
+  fs.utimesSync(lock, quiet, quiet);
   await s.creds().current();
   assert.equal(s.iss.counts.refresh, 2, "refreshed past an expired lock");
 
