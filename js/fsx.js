@@ -10,9 +10,13 @@ export function randomHex(n) {
   return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Creates `dir` (and missing parents) with mode 0700; an existing directory is left as it is. */
-export function ensurePrivateDir(dir) {
+/**
+ * Creates `dir` (and missing parents) with mode 0700. An existing directory is left as it is, unless
+ * `tighten` (a directory that is ours alone, e.g. our cache dir): then it is made 0700 too.
+ */
+export function ensurePrivateDir(dir, { tighten = false } = {}) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (tighten && (fs.statSync(dir).mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
 }
 
 /**

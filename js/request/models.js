@@ -8,6 +8,7 @@ import path from "node:path";
 import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
+import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
 export const DEFAULT_CLIENT_VERSION = "0.99.0";
@@ -102,10 +103,8 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   function writeCache(body) {
     if (!cachePath) return;
     try {
-      fs.mkdirSync(path.dirname(cachePath), { recursive: true });
-      const tmp = `${cachePath}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, etag, fetchedAt: now(), body }));
-      fs.renameSync(tmp, cachePath);
+      ensurePrivateDir(path.dirname(cachePath), { tighten: true }); // account data: 0600 file, 0700 dir, exclusive temp file
+      writePrivateFileAtomic(cachePath, JSON.stringify({ endpoint: cfg.endpoint, etag, fetchedAt: now(), body }));
     } catch (err) {
       log(`could not write the model cache ${cachePath} (${err?.code ?? err})`);
     }
