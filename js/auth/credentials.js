@@ -9,6 +9,7 @@ import path from "node:path";
 import { callCore } from "../core.js";
 import { acquireLock } from "./lock.js";
 import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
+import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 export const PROVIDER_ID = "openai";
@@ -133,7 +134,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
         redirect: NO_REDIRECT, // a 3xx is an answer (transient), never followed with the refresh token
       });
       status = res.status;
-      text = await res.text();
+      ({ text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: REFRESH_TIMEOUT_MS })); // an endless reply is cut (then unusable)
     } catch {
       status = 0; // could not reach the issuer: the core calls that transient
     }

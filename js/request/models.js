@@ -9,6 +9,7 @@ import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
+import { readCapped, MODEL_LIST_BYTES } from "../transport/body.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
 export const DEFAULT_CLIENT_VERSION = "0.99.0";
@@ -132,8 +133,13 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
       log("model list unchanged (304)");
       return;
     }
-    const body = await res.text();
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`HTTP ${res.status}`);
+    }
+    const { text: body, truncated, timedOut } = await readCapped(res, { maxBytes: MODEL_LIST_BYTES, timeoutMs: TIMEOUT_MS });
+    if (truncated) throw new Error(`the list is larger than ${MODEL_LIST_BYTES >> 20} MiB`);
+    if (timedOut) throw new Error(`the list took longer than ${TIMEOUT_MS / 1000} s`);
     if (!merge(body)) return void (freshUntil = now() + RETRY_MS);
     etag = res.headers.get("etag") ?? undefined;
     freshUntil = now() + MODELS_TTL_MS;

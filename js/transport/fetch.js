@@ -6,6 +6,7 @@ import { sendWithRetries, errorResponse } from "./errors.js";
 import { guardStream, collectJson } from "./stream.js";
 import { getCatalog, noticeOnce } from "../request/models.js";
 import { credentialUrl, redirectRefused, NO_REDIRECT } from "./guard.js";
+import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -100,9 +101,11 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     let res;
     try {
-      res = await sendWithRetries(send, { signal: req.signal });
+      const bodyTimeoutMs = Math.min(ERROR_BODY_MS, (cfg.stallSeconds ?? 300) * 1000);
+      res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
       if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
-        res = await sendWithRetries(send, { signal: req.signal });
+        await res.body?.cancel().catch(() => {});
+        res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
@@ -112,7 +115,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     }
     Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
     if (redirectRefused(res)) return errorResponse(redirectRefused(res));
-    if (!res.ok) return errorResponse(await readError(res));
+    if (!res.ok) return errorResponse(await readError(res, cfg.stallSeconds));
     if (!isResponses || !res.body) return res;
     const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
     if (!wantsJson) return guarded;
@@ -125,7 +128,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
   };
 }
 
-async function readError(res) {
-  const text = await res.text().catch(() => "");
+/** The error reply, its body bounded in size and time (a stalled or endless body cannot hold the turn). */
+async function readError(res, stallSeconds) {
+  const { text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: Math.min(ERROR_BODY_MS, (stallSeconds ?? 300) * 1000) });
   return { status: res.status, headers: res.headers, body: text };
 }

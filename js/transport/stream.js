@@ -43,7 +43,9 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
     reader.cancel().catch(() => {});
   };
   const watch = () => {
-    const idle = readSince ? Date.now() - readSince : 0;
+    // No read pending: the consumer is not pulling. Disarm; the next pull arms the timer again.
+    if (!readSince) return void (timer = undefined);
+    const idle = Date.now() - readSince;
     if (idle >= stallMs) stop(new ChatGPTStreamError(`no data from the ChatGPT backend for ${stallMs / 1000} s; the stream was stopped, try again`, "stall"));
     else timer = unref(setTimeout(watch, stallMs - idle));
   };
@@ -87,6 +89,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
         let chunk;
         try {
           readSince = Date.now();
+          timer ??= unref(setTimeout(watch, stallMs));
           chunk = await reader.read();
           readSince = 0;
           if (closed) return; // the consumer cancelled while the read was pending
