@@ -190,6 +190,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
   /** Under the lock: re-read, decide, refresh and persist. Returns the login to use. */
   async function refreshLocked(mine) {
     const release = await acquireLock(lockPath);
+    if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
       const stored = readStoredLogin(authPath);
       const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));

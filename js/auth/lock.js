@@ -15,6 +15,8 @@ export function randomHex(n) {
 }
 
 export const LOCK_STALE_MS = 30_000;
+/** Why a lock file cannot be made at all: the directory is read-only, not ours, or the disk is full. */
+const CANNOT_LOCK = new Set(["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT"]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
@@ -90,12 +92,21 @@ function takeAway(lockPath, isExpected) {
 }
 
 /**
- * Waits for the lock and returns `release()`. Throws (code "lock-timeout") after `waitMs`.
+ * Waits for the lock and returns `release()`. Throws (code "lock-timeout") after `waitMs`. When no
+ * lock file can be made there (read-only directory, full disk: CANNOT_LOCK), nothing could be saved
+ * there either: it returns at once a `release()` that does nothing, with `release.unlocked` = the
+ * error code, so the caller can go on (and say so) instead of failing.
  * @param {string} lockPath
  * @param {{staleMs?: number, waitMs?: number, now?: () => number}} [opts]  `now`: wall clock (compared with mtimes)
  */
 export async function acquireLock(lockPath, { staleMs = LOCK_STALE_MS, waitMs = staleMs + 15_000, now = Date.now } = {}) {
-  fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  const unlocked = (code) => Object.assign(() => {}, { unlocked: code });
+  try {
+    fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if (CANNOT_LOCK.has(err.code)) return unlocked(err.code);
+    throw err;
+  }
   const id = randomHex(8);
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
@@ -103,6 +114,7 @@ export async function acquireLock(lockPath, { staleMs = LOCK_STALE_MS, waitMs = 
     try {
       fd = fs.openSync(lockPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600);
     } catch (err) {
+      if (CANNOT_LOCK.has(err.code)) return unlocked(err.code);
       if (err.code !== "EEXIST") throw err;
     }
     if (fd !== undefined) return holdLock(lockPath, fd, id, staleMs, now);
@@ -127,9 +139,13 @@ function holdLock(lockPath, fd, id, staleMs, now) {
   try {
     fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), time: now(), id }));
   } catch (err) {
-    fs.closeSync(fd);
-    takeAway(lockPath, mine);
-    throw err;
+    // A full disk took the file but not its record: an empty lock still excludes (others judge it by
+    // its mtime, which the heartbeat keeps fresh), so hold it as it is.
+    if (!["ENOSPC", "EDQUOT"].includes(err.code)) {
+      fs.closeSync(fd);
+      takeAway(lockPath, mine);
+      throw err;
+    }
   }
   // The heartbeat touches our own inode through our descriptor: never a lock someone else took since.
   const beat = setInterval(() => {
