@@ -111,7 +111,9 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
         } catch (err) {
           reader.cancel().catch(() => {});
           if (stopped) return end(controller, stopped);
-          return end(controller, err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : new ChatGPTStreamError(err.message, err.code));
+          if (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted) return end(controller, err);
+          // A reset or a closed socket: say what broke, in words, with the runtime's reason in brackets.
+          return end(controller, new ChatGPTStreamError(`the connection to the ChatGPT backend broke during the answer (${err?.message ?? err}); try again`, "transport"));
         }
       }
     },

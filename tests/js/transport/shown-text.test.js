@@ -41,3 +41,13 @@ test("a failed stream's backend message is shown without controls or tokens", as
   const failed = sseEvent("response.failed", { response: { id: "r", status: "failed", error: { code: "server_error", message: EVIL } } });
   assertShown(await call(() => ({ status: 200, headers: { "content-type": "text/event-stream" }, body: failed })));
 });
+
+test("a connection reset mid-stream reads as a broken connection, not as the runtime's socket message", async () => {
+  const head = sseEvent("response.created", { response: { id: "r", object: "response", status: "in_progress", output: [] } });
+  const message = await call((req) => ({ status: 200, headers: { "content-type": "text/event-stream" }, stream: (async function* () {
+    yield head;
+    await new Promise((r) => setTimeout(r, 50));
+    req.socket.destroy();
+  })() }));
+  assert.match(message, /^the connection to the ChatGPT backend broke during the answer \(.+\); try again$/);
+});
