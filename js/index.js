@@ -33,8 +33,9 @@ async function server(input, options) {
         if (auth?.type !== "oauth") return {};
         void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }); // auth.json's login joins the account pool
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
-        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log });
         const notice = (message) => showNotice(input?.client, message);
+        const warn = (message) => showNotice(input?.client, message, "warning");
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn });
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
         const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, ...deps });
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));

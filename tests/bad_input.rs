@@ -504,7 +504,7 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
             let body = format!(
                 r#"{{"error":"invalid_grant","error_description":"grant {REFRESH} for {jwt}"}}"#
             );
-            let r = parse_token_response(400, &body, NOW, Some(REFRESH));
+            let r = parse_token_response(401, &body, NOW, Some(REFRESH));
             err(r.clone(), "refresh-permanent", "invalid_grant")?;
             check(!format!("{r:?}").contains(&jwt), || "jwt leaked".into())
         }),

@@ -167,9 +167,14 @@ fn token_response_becomes_the_stored_login_shape() {
             "refresh-reused",
         ),
         (
-            400,
+            401,
             r#"{"error":{"code":"refresh_token_expired"}}"#,
             "refresh-permanent",
+        ),
+        (
+            400,
+            r#"{"error":{"code":"refresh_token_expired"}}"#,
+            "token-transient",
         ),
         (503, "busy", "token-transient"),
         (0, "", "token-transient"),

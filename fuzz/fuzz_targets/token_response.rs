@@ -76,7 +76,9 @@ fuzz_target!(|input: Input| {
                 }
                 TokenError::Transient { status: s, .. } => assert!(*s == status && status != 401),
                 TokenError::Permanent { .. } | TokenError::Reused { .. } => {
-                    assert!(!(200..300).contains(&status))
+                    assert!(!(200..300).contains(&status));
+                    // A refresh ends the login only on HTTP 401 (codex-rs); anything else is transient.
+                    assert!(previous.is_none() || status == 401, "refresh failure {status} not transient");
                 }
             }
             let message = e.to_string();

@@ -7,12 +7,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { callCore } from "../core.js";
-import { acquireLock, randomHex } from "./lock.js";
+import { acquireLock } from "./lock.js";
+import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
+import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
+import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 export const PROVIDER_ID = "openai";
 const REFRESH_TIMEOUT_MS = 20_000; // well under the lock's stale time
 const PERSIST_TIMEOUT_MS = 5_000;
 const RECENT_REFRESH_MS = 5_000; // a 401 this soon after a refresh was for the old token
+const SAVE_REASONS = { ENOSPC: "the disk is full", EROFS: "read-only file system", EACCES: "permission denied", EPERM: "operation not permitted", EDQUOT: "disk quota exceeded" };
 
 /** OpenCode's auth.json: `${XDG_DATA_HOME:-~/.local/share}/opencode/auth.json`. */
 export function defaultAuthPath(env = process.env) {
@@ -35,37 +39,49 @@ export class LoginError extends Error {
 }
 const TRANSIENT = new Set(["token-transient", "token-bad-response", "lock-timeout"]);
 
+/**
+ * auth.json as `{all}` (a missing file is an empty one), or `{unparsable: reason}` when it exists but
+ * is not a JSON object (a hand edit, or OpenCode mid-rewrite): such a file is never rewritten.
+ * Other read errors (EACCES, EISDIR, …) are thrown.
+ */
 function readAuthFile(authPath) {
+  let text;
   try {
-    const all = JSON.parse(fs.readFileSync(authPath, "utf8"));
-    return all && typeof all === "object" && !Array.isArray(all) ? all : null;
+    text = fs.readFileSync(authPath, "utf8");
+  } catch (err) {
+    if (err?.code === "ENOENT") return { all: {} };
+    throw err;
+  }
+  let all;
+  try {
+    all = JSON.parse(text);
+  } catch {
+    return { unparsable: "not valid JSON" }; // the parser's message may quote the file: never shown
+  }
+  return all && typeof all === "object" && !Array.isArray(all) ? { all } : { unparsable: "not a JSON object" };
+}
+
+/** The stored `openai` oauth login on disk, or null (also when the file cannot be read or parsed). */
+export function readStoredLogin(authPath) {
+  let entry;
+  try {
+    entry = readAuthFile(authPath).all?.[PROVIDER_ID];
   } catch {
     return null;
   }
-}
-
-/** The stored `openai` oauth login on disk, or null. */
-export function readStoredLogin(authPath) {
-  const entry = readAuthFile(authPath)?.[PROVIDER_ID];
   return entry?.type === "oauth" && typeof entry.refresh === "string" ? entry : null;
 }
 
-/** Replaces the `openai` entry of auth.json (others kept): temp file + rename, mode 0600. */
-export function writeStoredLogin(authPath, login) {
-  const all = readAuthFile(authPath) ?? {};
-  all[PROVIDER_ID] = login;
-  fs.mkdirSync(path.dirname(authPath), { recursive: true, mode: 0o700 });
-  const tmp = `${authPath}.${process.pid}.${randomHex(4)}.tmp`;
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(all, null, 2), { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, authPath);
-  } catch (err) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {}
-    throw err;
-  }
+/**
+ * Replaces the `openai` entry of auth.json (others kept): exclusive temp file, fsync, rename, 0600 in
+ * a 0700 dir. A file that does not parse is left alone: throws code "auth-unparsable", writes nothing.
+ */
+export function writeStoredLogin(authPath, login, { fsImpl } = {}) {
+  const read = readAuthFile(authPath);
+  if (read.unparsable) throw Object.assign(new Error(`${authPath} does not parse (${read.unparsable})`), { code: "auth-unparsable" });
+  const all = { ...read.all, [PROVIDER_ID]: login };
+  ensurePrivateDir(path.dirname(authPath));
+  writePrivateFileAtomic(authPath, JSON.stringify(all, null, 2), { mode: 0o600, fsImpl });
 }
 
 const withTimeout = (promise, ms) =>
@@ -80,9 +96,12 @@ const withTimeout = (promise, ms) =>
  * @param {() => number} [deps.now]
  * @param {typeof fetch} [deps.fetch]
  * @param {(line: string) => void} [deps.log]  debug lines (never secrets)
+ * @param {(message: string) => void} [deps.notice]  a sentence for the user (a login that could not be saved)
+ * @param {typeof fs} [deps.fsImpl]  the file system auth.json is written through (tests inject faults)
  */
-export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {} }) {
+export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {}, notice = () => {}, fsImpl }) {
   const lockPath = `${authPath}.lock`;
+  const toldSaveFailure = new Set(); // kinds of save failure the user was told about
   let inflight = null; // the one refresh under way in this process
   let lastUsed = null; // the login behind the last request (what a 401 refers to)
   let refreshedAt = -Infinity; // when this process last got a new login
@@ -102,18 +121,20 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
 
   async function postRefresh(base) {
     const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
+    const tokenUrl = credentialUrl(endpoints.token, cfg.issuer); // https (or loopback) under the issuer, or throw
     const body = await callCore((core) => core.refreshBody(base.refresh));
     let status = 0;
     let text = "";
     try {
-      const res = await fetchImpl(endpoints.token, {
+      const res = await fetchImpl(tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body,
         signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
+        redirect: NO_REDIRECT, // a 3xx is an answer (transient), never followed with the refresh token
       });
       status = res.status;
-      text = await res.text();
+      ({ text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: REFRESH_TIMEOUT_MS })); // an endless reply is cut (then unusable)
     } catch {
       status = 0; // could not reach the issuer: the core calls that transient
     }
@@ -122,6 +143,16 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
 
   /** Saves through OpenCode, then makes sure auth.json on disk holds it (else writes it). */
   async function persist(login) {
+    let read;
+    try {
+      read = readAuthFile(authPath);
+    } catch {
+      read = { all: null }; // unreadable for now: the write below reports it
+    }
+    if (read.unparsable) {
+      // OpenCode's client.auth.set rewrites the whole file from what it parsed: it would drop every other entry.
+      throw Object.assign(new Error(`${authPath} does not parse (${read.unparsable})`), { code: "auth-unparsable" });
+    }
     if (typeof client?.auth?.set === "function") {
       try {
         const res = await withTimeout(client.auth.set({ path: { id: PROVIDER_ID }, body: login }), PERSIST_TIMEOUT_MS);
@@ -131,7 +162,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
       }
     }
     const onDisk = readStoredLogin(authPath);
-    if (onDisk?.refresh !== login.refresh || onDisk?.access !== login.access) writeStoredLogin(authPath, login);
+    if (onDisk?.refresh !== login.refresh || onDisk?.access !== login.access) writeStoredLogin(authPath, login, { fsImpl });
     else {
       try {
         fs.chmodSync(authPath, 0o600);
@@ -139,9 +170,27 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     }
   }
 
+  /** Tells the user once per kind of failure that the refreshed login could not be saved, and what to do. */
+  function saveFailed(err) {
+    const kind = err?.code ?? "write-failed";
+    log(`could not save the refreshed login to ${authPath} (${kind})`);
+    if (toldSaveFailure.has(kind)) return;
+    toldSaveFailure.add(kind);
+    const why =
+      kind === "auth-unparsable"
+        ? `${authPath} does not parse (a hand edit?), so it was left as it is`
+        : `${authPath} could not be written (${SAVE_REASONS[kind] ?? kind}); the old file is intact`;
+    const todo =
+      kind === "auth-unparsable"
+        ? "fix the file (or move it aside and run `opencode auth login`)"
+        : "free space or fix the permissions of that directory";
+    notice(`${why}. The refreshed ChatGPT login was not saved: it works until OpenCode exits. To keep it, ${todo}.`);
+  }
+
   /** Under the lock: re-read, decide, refresh and persist. Returns the login to use. */
   async function refreshLocked(mine) {
     const release = await acquireLock(lockPath);
+    if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
       const stored = readStoredLogin(authPath);
       const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));
@@ -168,7 +217,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
         await persist(login);
       } catch (err) {
         // The old refresh token is spent: keep the new login in memory rather than lose it.
-        log(`could not save the refreshed login to ${authPath} (${err?.code ?? "write failed"})`);
+        saveFailed(err);
       }
       log("refreshed the ChatGPT login");
       return login;

@@ -1,7 +1,10 @@
 // A cross-process file lock (a lock file created with O_EXCL holding {pid, host, time, id}) for
 // refreshing the shared login: several OpenCode processes share one auth.json and refresh tokens
-// rotate, so only one may refresh at a time. A lock whose holder died, or that is older than
-// `staleMs`, is broken. Never holds secrets; never deletes a lock it does not own.
+// rotate, so only one may refresh at a time. The holder keeps the file's mtime fresh (a heartbeat
+// on its own open descriptor, so it can only ever touch its own lock); a lock whose holder died on
+// this host, or whose mtime is older than `staleMs`, is broken. Judging, breaking and releasing
+// compare one file identity (dev/ino): a lock that was replaced meanwhile is never removed.
+// Never holds secrets.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,8 +15,15 @@ export function randomHex(n) {
 }
 
 export const LOCK_STALE_MS = 30_000;
+/** Why a lock file cannot be made at all: the directory is read-only, not ours, or the disk is full. */
+const CANNOT_LOCK = new Set(["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT"]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Whether two snapshots are the same lock: same file (dev/ino) and, since a deleted file's inode
+ * number is soon reused, the same bytes and mtime too (a live holder's heartbeat moves the mtime).
+ */
+const sameLock = (a, b) => Boolean(a && b && a.dev === b.dev && a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text);
 
 function pidAlive(pid) {
   try {
@@ -24,47 +34,53 @@ function pidAlive(pid) {
   }
 }
 
-/** The holder's record, or null when unreadable (being written, or not ours to parse). */
-function readHolder(lockPath) {
+/** The lock file as one snapshot: identity, mtime, bytes, and the holder's record (null when unreadable). */
+function inspect(lockPath) {
+  let fd;
   try {
-    const text = fs.readFileSync(lockPath, "utf8");
-    const rec = JSON.parse(text);
-    return rec && typeof rec === "object" ? { ...rec, text } : null;
+    fd = fs.openSync(lockPath, "r");
   } catch {
-    return null;
+    return null; // gone: the next O_EXCL attempt decides
   }
-}
-
-function isStale(lockPath, holder, staleMs, now) {
-  if (!holder) {
-    // Unreadable: stale only once the file itself is old (a holder may be writing it right now).
+  try {
+    const st = fs.fstatSync(fd);
+    const text = fs.readFileSync(fd, "utf8");
+    let holder = null;
     try {
-      return now - fs.statSync(lockPath).mtimeMs > staleMs;
-    } catch {
-      return false; // gone: the next O_EXCL attempt decides
-    }
+      const rec = JSON.parse(text);
+      holder = rec && typeof rec === "object" ? rec : null;
+    } catch {}
+    return { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, text, holder };
+  } finally {
+    fs.closeSync(fd);
   }
-  if (typeof holder.time !== "number" || now - holder.time > staleMs) return true;
-  return holder.host === os.hostname() && Number.isInteger(holder.pid) && !pidAlive(holder.pid);
 }
 
 /**
- * Breaks a stale lock without ever removing a live one: the lock is renamed aside (atomic), and
- * if what was moved is not the stale record we judged (someone replaced it meanwhile), it is
- * linked back (link fails rather than overwrite a newer lock).
+ * Stale: its holder, on this host, is dead; or nobody has touched it for `staleMs` (a live holder
+ * touches it every staleMs/4, so only a dead or frozen one goes quiet). An unreadable record is
+ * judged by the mtime alone (a holder may be writing it right now: then the mtime is fresh).
  */
-function breakLock(lockPath, holder) {
-  const aside = `${lockPath}.stale-${process.pid}-${randomHex(4)}`;
+function isStale(seen, staleMs, nowMs) {
+  const h = seen.holder;
+  if (h && h.host === os.hostname() && Number.isInteger(h.pid) && h.pid !== process.pid && !pidAlive(h.pid)) return true;
+  return nowMs - seen.mtimeMs > staleMs;
+}
+
+/**
+ * Moves the lock at `lockPath` aside (atomic) and removes it when `isExpected(snapshot)` says it is
+ * the lock we judged (or our own); anything else is linked back (link never overwrites a lock
+ * taken since). Returns whether it removed the lock.
+ */
+function takeAway(lockPath, isExpected) {
+  const aside = `${lockPath}.aside-${process.pid}-${randomHex(4)}`;
   try {
     fs.renameSync(lockPath, aside);
   } catch {
-    return; // already gone
+    return false; // already gone
   }
-  let moved = null;
-  try {
-    moved = fs.readFileSync(aside, "utf8");
-  } catch {}
-  if (holder && moved !== holder.text) {
+  const ours = isExpected(inspect(aside));
+  if (!ours) {
     try {
       fs.linkSync(aside, lockPath);
     } catch {}
@@ -72,43 +88,39 @@ function breakLock(lockPath, holder) {
   try {
     fs.unlinkSync(aside);
   } catch {}
+  return ours;
 }
 
 /**
- * Waits for the lock and returns `release()`. Throws (code "lock-timeout") after `waitMs`.
+ * Waits for the lock and returns `release()`. Throws (code "lock-timeout") after `waitMs`. When no
+ * lock file can be made there (read-only directory, full disk: CANNOT_LOCK), nothing could be saved
+ * there either: it returns at once a `release()` that does nothing, with `release.unlocked` = the
+ * error code, so the caller can go on (and say so) instead of failing.
  * @param {string} lockPath
- * @param {{staleMs?: number, waitMs?: number, now?: () => number}} [opts]
+ * @param {{staleMs?: number, waitMs?: number, now?: () => number}} [opts]  `now`: wall clock (compared with mtimes)
  */
 export async function acquireLock(lockPath, { staleMs = LOCK_STALE_MS, waitMs = staleMs + 15_000, now = Date.now } = {}) {
-  fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  const unlocked = (code) => Object.assign(() => {}, { unlocked: code });
+  try {
+    fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if (CANNOT_LOCK.has(err.code)) return unlocked(err.code);
+    throw err;
+  }
   const id = randomHex(8);
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    const record = JSON.stringify({ pid: process.pid, host: os.hostname(), time: now(), id });
     let fd;
     try {
-      fd = fs.openSync(lockPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
+      fd = fs.openSync(lockPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600);
     } catch (err) {
+      if (CANNOT_LOCK.has(err.code)) return unlocked(err.code);
       if (err.code !== "EEXIST") throw err;
     }
-    if (fd !== undefined) {
-      try {
-        fs.writeSync(fd, record);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return function release() {
-        // Only remove our own lock (it may have been broken as stale and re-taken).
-        if (readHolder(lockPath)?.id === id) {
-          try {
-            fs.unlinkSync(lockPath);
-          } catch {}
-        }
-      };
-    }
-    const holder = readHolder(lockPath);
-    if (isStale(lockPath, holder, staleMs, now())) {
-      breakLock(lockPath, holder);
+    if (fd !== undefined) return holdLock(lockPath, fd, id, staleMs, now);
+    const seen = inspect(lockPath);
+    if (seen && isStale(seen, staleMs, now())) {
+      takeAway(lockPath, (moved) => sameLock(moved, seen));
       continue;
     }
     if (Date.now() - started > waitMs) {
@@ -118,4 +130,39 @@ export async function acquireLock(lockPath, { staleMs = LOCK_STALE_MS, waitMs = 
     }
     await sleep(Math.min(200, 20 + attempt * 10) * (0.75 + Math.random() * 0.5));
   }
+}
+
+/** Writes the record, starts the heartbeat and returns `release()`. */
+function holdLock(lockPath, fd, id, staleMs, now) {
+  const created = fs.fstatSync(fd);
+  const mine = (moved) => Boolean(moved && moved.dev === created.dev && moved.ino === created.ino && (moved.holder?.id === id || moved.text === ""));
+  try {
+    fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), time: now(), id }));
+  } catch (err) {
+    // A full disk took the file but not its record: an empty lock still excludes (others judge it by
+    // its mtime, which the heartbeat keeps fresh), so hold it as it is.
+    if (!["ENOSPC", "EDQUOT"].includes(err.code)) {
+      fs.closeSync(fd);
+      takeAway(lockPath, mine);
+      throw err;
+    }
+  }
+  // The heartbeat touches our own inode through our descriptor: never a lock someone else took since.
+  const beat = setInterval(() => {
+    try {
+      const t = new Date(now());
+      fs.futimesSync(fd, t, t);
+    } catch {}
+  }, Math.max(10, Math.floor(staleMs / 4)));
+  beat.unref?.();
+  let released = false;
+  return function release() {
+    if (released) return;
+    released = true;
+    clearInterval(beat);
+    try {
+      fs.closeSync(fd);
+    } catch {}
+    takeAway(lockPath, mine); // removes the lock only if it is still the file we created, holding our id
+  };
 }

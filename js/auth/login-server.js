@@ -1,22 +1,66 @@
-// The loopback server of the browser login: listens on 127.0.0.1 (port 1455, else the fallback
-// 1457 after asking a stale login server to /cancel), serves /auth/callback, and ends with the
-// authorization code, a failure sentence, or a timeout. Which request is what (callback, cancel,
-// wrong state, denial) and the HTML pages come from the Rust core; this file does the sockets.
+// The loopback server of the browser login: listens on 127.0.0.1 and, where the machine has it,
+// ::1 (the redirect says "localhost", which a browser may resolve either way), port 1455, else the
+// fallback 1457 after asking a stale login server to /cancel; serves /auth/callback, and ends with
+// the authorization code, a failure sentence, or a timeout. A /cancel sent by a web page of another
+// site (the browser says so in Sec-Fetch-Site / Origin / Referer) is refused. Which request is
+// what (callback, cancel, wrong state, denial) and the HTML pages come from the Rust core; this
+// file does the sockets.
 import http from "node:http";
 import { callCore } from "../core.js";
 
 const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", connection: "close" };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function listen(port) {
+function listenOn(port, host) {
   return new Promise((resolve, reject) => {
     const server = http.createServer();
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve(server);
     });
   });
+}
+
+/**
+ * Listens on 127.0.0.1 and ::1 at `port`, as one server ({on, close, closeAllConnections}). A port
+ * taken on either address is busy (EADDRINUSE); a machine without IPv6 loopback gets 127.0.0.1 alone.
+ */
+async function listen(port) {
+  const servers = [await listenOn(port, "127.0.0.1")];
+  try {
+    servers.push(await listenOn(port, "::1"));
+  } catch (err) {
+    if (err.code === "EADDRINUSE") {
+      await new Promise((r) => servers[0].close(r));
+      throw err;
+    }
+    // EADDRNOTAVAIL / EAFNOSUPPORT / …: no IPv6 loopback here; 127.0.0.1 serves alone.
+  }
+  return {
+    on: (event, fn) => servers.forEach((s) => s.on(event, fn)),
+    close: (cb) => Promise.all(servers.map((s) => new Promise((r) => s.close(() => r())))).then(() => cb?.()),
+    closeAllConnections: () => servers.forEach((s) => s.closeAllConnections?.()),
+  };
+}
+
+/**
+ * Whether a request was sent by a web page of another site: browsers say so in Sec-Fetch-Site, and
+ * in an Origin or Referer naming another origin. A program (our newer login, the Codex CLI) sends none.
+ */
+function fromAnotherSite(req, ownOrigins) {
+  const site = String(req.headers["sec-fetch-site"] ?? "").toLowerCase();
+  if (site && site !== "same-origin" && site !== "none") return true;
+  for (const name of ["origin", "referer"]) {
+    const value = req.headers[name];
+    if (value === undefined) continue;
+    try {
+      if (!ownOrigins.has(new URL(String(value)).origin)) return true;
+    } catch {
+      return true; // "null" (a sandboxed page, a file) or junk
+    }
+  }
+  return false;
 }
 
 /** Asks whatever listens on `port` to cancel (a stale login of ours or of the Codex CLI). */
@@ -64,7 +108,8 @@ async function bind(primary, fallback) {
 export async function startCallbackServer({ port, fallbackPort, state, timeoutMs, onCode, lingerMs = 1_000 }) {
   const { server, port: bound, busy } = await bind(port, fallbackPort);
   const redirectUri = await callCore((core) => core.redirectUri(bound));
-  const allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
+  const allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`]);
+  const ownOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   let phase = "waiting"; // → "exchanging" (one code only) → "done"
   let closed = false;
   let settle;
@@ -121,6 +166,10 @@ export async function startCallbackServer({ port, fallbackPort, state, timeoutMs
         return res.end("not found\n");
       }
       if (parsed.kind === "cancel") {
+        if (fromAnotherSite(req, ownOrigins)) {
+          res.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+          return res.end("forbidden: a web page may not cancel a sign-in\n");
+        }
         const message = "another sign-in started and cancelled this one; finish signing in from the newer login";
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8", connection: "close" });
         res.end("login cancelled\n");

@@ -5,6 +5,7 @@
 // (code, verifier, token) is ever printed: every message goes through the core's redact().
 import { createRequire } from "node:module";
 import { callCore } from "../core.js";
+import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
 
 export const LABELS = Object.freeze({
   browser: "ChatGPT Plus/Pro (browser)",
@@ -41,8 +42,9 @@ export function openBrowser(url, env = process.env, platform = process.platform)
 
 async function post(d, url, contentType, body) {
   try {
-    const res = await d.fetch(url, { method: "POST", headers: { "content-type": contentType, accept: "application/json" }, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-    return { status: res.status, text: await res.text() };
+    const res = await d.fetch(url, { method: "POST", headers: { "content-type": contentType, accept: "application/json" }, body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: "manual" });
+    const { text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: HTTP_TIMEOUT_MS });
+    return { status: res.status, text };
   } catch {
     return { status: 0, text: "" }; // unreachable: the core words it
   }

@@ -31,16 +31,17 @@ function isExecutable(file) {
   }
 }
 
-/** The `opencode` binary: first on PATH, else in node_modules/.bin of the working directory or a parent. */
-export function findOpencode({ env, cwd }) {
+/**
+ * The `opencode` binary on PATH, or null. Never node_modules/.bin of the working directory or its
+ * parents: inside an untrusted checkout that would run the checkout's own program as the user.
+ */
+export function findOpencode({ env }) {
   const names = process.platform === "win32" ? ["opencode.cmd", "opencode.exe", "opencode"] : ["opencode"];
   for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    if (!path.isAbsolute(dir)) continue; // a relative PATH entry ("." or "node_modules/.bin") means the working directory
     for (const name of names) if (isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    for (const name of names) if (isExecutable(path.join(dir, "node_modules", ".bin", name))) return path.join(dir, "node_modules", ".bin", name);
-    if (path.dirname(dir) === dir) return null;
-  }
+  return null;
 }
 
 /** `opencode --version` as "X.Y.Z", or null when it does not run or prints no version. */
@@ -67,7 +68,7 @@ export function minOpencodeVersion(manifest) {
 
 /** The OpenCode check shared by doctor and install: {status, detail, fix}. */
 export function checkOpencode({ env, cwd, minVersion }) {
-  const bin = findOpencode({ env, cwd });
+  const bin = findOpencode({ env });
   if (!bin) {
     return { status: "fail", detail: "OpenCode not found on PATH", fix: "install it: npm install -g opencode-ai (or see https://opencode.ai)" };
   }

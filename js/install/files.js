@@ -100,11 +100,31 @@ export function sha256(text) {
   return text === null ? null : crypto.createHash("sha256").update(text).digest("hex");
 }
 
+/** Thrown by writeFileAtomic({expect}) when the target changed since it was read: nothing was written. */
+export class ChangedMeanwhile extends InstallError {
+  constructor(file) {
+    super(`${file} was changed by another program while we were writing it (OpenCode, an editor, another install); nothing was written: run the command again`);
+    this.name = "ChangedMeanwhile";
+  }
+}
+
+/** The text of `file`, or null when it does not exist. */
+function currentText(file) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  }
+}
+
 /**
  * Writes `data` to `file` atomically: a temp file in the same directory, written, chmod'ed to `mode` (default:
  * 0666 minus the umask), fsync'ed, then renamed over the target (owner kept when we may); the directory is fsync'ed after.
+ * With `expect` (the text read before, null: absent), the target is re-read just before the rename and, when it
+ * changed meanwhile, nothing is written (ChangedMeanwhile): another program's edit is never lost.
  */
-export function writeFileAtomic(file, data, { mode, uid, gid } = {}) {
+export function writeFileAtomic(file, data, { mode, uid, gid, expect } = {}) {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
   let fd;
@@ -122,11 +142,12 @@ export function writeFileAtomic(file, data, { mode, uid, gid } = {}) {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    if (expect !== undefined && currentText(file) !== expect) throw new ChangedMeanwhile(file);
     fs.renameSync(tmp, file);
   } catch (error) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw ioError(error, `cannot write ${file}`);
+    throw error instanceof InstallError ? error : ioError(error, `cannot write ${file}`);
   }
   try {
     const dirFd = fs.openSync(dir, "r");
@@ -198,25 +219,44 @@ export function sameTree(a, b) {
 export function syncPackageCopy(from, to) {
   if (path.resolve(from) === path.resolve(to)) return "in-place";
   if (fs.existsSync(to) && sameTree(from, to)) return "unchanged";
-  const tmp = `${to}.tmp-${process.pid}`;
-  const old = `${to}.old-${process.pid}`;
+  // Names of our own (pid + random): another install running at the same time uses others.
+  const tag = `${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  const tmp = `${to}.tmp-${tag}`;
+  const old = `${to}.old-${tag}`;
+  let movedOld = false;
   try {
-    fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.cpSync(from, tmp, { recursive: true, dereference: true });
-    if (fs.existsSync(to)) fs.renameSync(to, old);
-    fs.renameSync(tmp, to);
-    fs.rmSync(old, { recursive: true, force: true });
+    try {
+      fs.renameSync(to, old);
+      movedOld = true;
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error; // absent (or just moved aside by another install)
+    }
+    try {
+      fs.renameSync(tmp, to);
+    } catch (error) {
+      // Another install put its copy in place meanwhile: fine when it is this very package.
+      if (!["ENOTEMPTY", "EEXIST"].includes(error.code) || !sameTree(from, to)) {
+        if (movedOld && !fs.existsSync(to)) fs.renameSync(old, to);
+        throw error;
+      }
+    }
   } catch (error) {
-    fs.rmSync(tmp, { recursive: true, force: true });
     throw ioError(error, `cannot copy the package to ${to}`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(old, { recursive: true, force: true });
   }
   return "copied";
 }
 
 // ------------------------------------------------------------------------------------------ install records
 
-/** What each install wrote: {"<config path>": {entry, version, models, created, originalSha256, writtenSha256}}. */
+/**
+ * What each install wrote: {"<config path>": {entry, version, models, created, originalSha256 (null: we created the file),
+ * createdSha256 (the file as we created it while untouched by others, else null), writtenSha256}}.
+ */
 export function recordsPath(env) {
   return path.join(ourDataDir(env), "installs.json");
 }

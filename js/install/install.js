@@ -10,6 +10,7 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from
 import { unifiedDiff } from "./diff.js";
 import {
   EXIT_BAD_INPUT,
+  ChangedMeanwhile,
   InstallError,
   PACKAGE_NAME,
   configRoot,
@@ -35,6 +36,8 @@ export const SCHEMA_URL = "https://opencode.ai/config.json";
 export const CONFLICTING_PLUGINS = ["opencode-openai-codex-auth", "oc-codex-multi-auth", "opencode-codex-auth", "opencode-openai-auth", "codex-auth"];
 /** Plugins OpenCode 1.18 itself refuses to load (its own deny list). */
 export const OPENCODE_SKIPPED_PLUGINS = ["opencode-openai-codex-auth"];
+/** The text a first install starts a new config from. */
+const NEW_CONFIG_TEXT = `${JSON.stringify({ $schema: SCHEMA_URL }, null, 2)}\n`;
 const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false };
 const MODELS_PATH = ["provider", "openai", "models"];
 
@@ -126,13 +129,23 @@ export function pluginSpec(node) {
   return null;
 }
 
-/** Whether a plugin spec is one of ours: any version from npm, or a file URL/path into our data dir or named after us. */
+/** `opencode-chatgpt-wasm` from npm, any version or tag. */
+const OUR_NPM_SPEC = new RegExp(`^${PACKAGE_NAME}(@[^/@\\s]+)?$`);
+/** A checkout or package of ours: `…/opencode-chatgpt-wasm/index.js`, or its dist/ or js/ index.js. */
+const OUR_FILE_PATH = new RegExp(`/${PACKAGE_NAME}/(dist/|js/)?index\\.js$`);
+
+/**
+ * Whether a plugin spec is one of ours: `extra` (what our installs wrote), our npm package at any version,
+ * a file URL into our data dir, or a file URL to our package's index.js. Look-alikes (`…-fork`, a scoped
+ * package, another file in a folder named after us) are not ours.
+ */
 export function isOurSpec(spec, env, extra = []) {
   if (typeof spec !== "string") return false;
-  if (extra.includes(spec) || spec.includes(PACKAGE_NAME)) return true;
+  if (extra.includes(spec) || OUR_NPM_SPEC.test(spec)) return true;
   if (!spec.startsWith("file:")) return false;
   try {
-    return isInside(fileURLToPath(spec), ourDataDir(env));
+    const file = fileURLToPath(spec);
+    return isInside(file, ourDataDir(env)) || OUR_FILE_PATH.test(file.split(path.sep).join("/"));
   } catch {
     return false;
   }
@@ -190,7 +203,7 @@ function presentModels(text, models) {
  */
 export function planInstall({ text, file = "config", entry, env, knownEntries = [], models = null, removeConflicts = false, record = null }) {
   const tree = parseConfig(text, file);
-  let out = tree ? text : `${JSON.stringify({ $schema: SCHEMA_URL }, null, 2)}\n`;
+  let out = tree ? text : NEW_CONFIG_TEXT;
   const fmt = detectFormatting(out);
   const changes = [];
   const notes = [];
@@ -325,14 +338,6 @@ export function planUninstall({ text, file = "config", env, knownEntries = [], r
   return { text: out, changes, notes };
 }
 
-/** Whether a config holds nothing but `$schema` (what is left of a file the installer created). */
-export function isBareConfig(text) {
-  const tree = parseConfig(text, "config");
-  if (!tree) return true;
-  const keys = (tree.children ?? []).map((p) => p.children?.[0]?.value);
-  return keys.every((key) => key === "$schema");
-}
-
 // ---------------------------------------------------------------------------------------------- the commands
 
 function readTextOrNull(file) {
@@ -375,7 +380,29 @@ export function conflictLines(conflicts) {
   return lines;
 }
 
-/** Writes the new config text with a `.bak` of the previous content (mode kept). */
+/** Refuses to replace a config its owner made read-only (root could, and a rename would anyway). */
+function refuseReadOnly(cfg) {
+  if (cfg.text === null || (cfg.mode & 0o222) !== 0) return;
+  const mode = (cfg.mode & 0o777).toString(8).padStart(4, "0");
+  throw new InstallError(`${cfg.target} is read-only (mode ${mode}); nothing was changed. To go on, make it writable (chmod u+w ${cfg.target}) or pick another file with --config PATH`);
+}
+
+/**
+ * Runs `once()` again (up to 3 times in all) when the config changed under it (ChangedMeanwhile): the
+ * next run reads the other program's version and edits that.
+ */
+function retryOnChange(once, out) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return once();
+    } catch (error) {
+      if (!(error instanceof ChangedMeanwhile) || attempt >= 3) throw error;
+      out("note: the config was changed by another program while we were writing it; reading it again");
+    }
+  }
+}
+
+/** Writes the new config text with a `.bak` of the previous content (mode kept); ChangedMeanwhile when it changed since read. */
 function writeConfig(cfg, text) {
   if (cfg.text === null) {
     try {
@@ -386,7 +413,7 @@ function writeConfig(cfg, text) {
   } else {
     writeFileAtomic(`${cfg.target}.bak`, cfg.text, { mode: cfg.mode });
   }
-  writeFileAtomic(cfg.target, text, { mode: cfg.mode, uid: cfg.uid, gid: cfg.gid });
+  writeFileAtomic(cfg.target, text, { mode: cfg.mode, uid: cfg.uid, gid: cfg.gid, expect: cfg.text });
 }
 
 /**
@@ -394,6 +421,10 @@ function writeConfig(cfg, text) {
  * pkgDir, out(line)}. Returns the exit code; throws InstallError.
  */
 export function runInstall(o) {
+  return retryOnChange(() => installOnce(o), o.out);
+}
+
+function installOnce(o) {
   const { env, out } = o;
   const located = locateConfig(o);
   const cfg = readConfigFile(located.file);
@@ -434,6 +465,7 @@ export function runInstall(o) {
     return 0;
   }
 
+  if (changed) refuseReadOnly(cfg);
   const copied = copy !== null && syncPackageCopy(copy.from, copy.to) === "copied";
   if (copied) out(`copied the package to ${copy.to}`);
   if (!changed) {
@@ -447,6 +479,8 @@ export function runInstall(o) {
     models: plan.models,
     created: plan.created,
     originalSha256: record ? record.originalSha256 : sha256(cfg.text),
+    // The file as we created it, while nobody else has changed it: only such a file may uninstall delete.
+    createdSha256: cfg.text === null || (record?.createdSha256 != null && sha256(cfg.text) === record.createdSha256) ? sha256(plan.text) : null,
     writtenSha256: sha256(plan.text),
   };
   writeRecords(env, records);
@@ -464,6 +498,10 @@ export function runInstall(o) {
  * catalog, pkgDir, out}. Returns the exit code; throws InstallError.
  */
 export function runUninstall(o) {
+  return retryOnChange(() => uninstallOnce(o), o.out);
+}
+
+function uninstallOnce(o) {
   const { env, out } = o;
   const located = locateConfig(o);
   const cfg = readConfigFile(located.file);
@@ -479,7 +517,8 @@ export function runUninstall(o) {
   let plan = { changes: [], notes: [] };
   if (record && sha256(cfg.text) === record.writtenSha256) {
     const bak = readTextOrNull(`${cfg.target}.bak`);
-    if (record.originalSha256 === null) how = "delete";
+    // Delete only a file byte for byte what we created (a user's later settings survive any upgrade).
+    if (record.originalSha256 === null) how = record.createdSha256 != null && sha256(cfg.text) === record.createdSha256 ? "delete" : "edit";
     else if (bak !== null && sha256(bak) === record.originalSha256) {
       how = "restore";
       next = bak;
@@ -491,7 +530,8 @@ export function runUninstall(o) {
     const knownEntries = [record?.entry, ...["file", "npm"].map((entryKind) => resolveEntry({ pkg, env, entryKind }).entry)].filter(Boolean);
     plan = planUninstall({ text: cfg.text, file: cfg.target, env, knownEntries, record, catalog: o.catalog ?? [] });
     next = plan.text;
-    if (record?.originalSha256 === null && plan.changes.length > 0 && isBareConfig(next)) how = "delete";
+    // What is left is byte for byte the skeleton a first install writes: nothing of the user's is in it.
+    if (record?.originalSha256 === null && plan.changes.length > 0 && next === NEW_CONFIG_TEXT) how = "delete";
   }
   out(`config: ${configLabel(cfg)} [${located.source}]`);
   for (const note of plan.notes) out(`note: ${note}`);
@@ -508,6 +548,7 @@ export function runUninstall(o) {
     out("dry run: nothing was written");
     return 0;
   }
+  refuseReadOnly(cfg);
   if (how === "delete") {
     try {
       fs.rmSync(cfg.target);

@@ -9,6 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { loadCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
+import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
+import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
+import { readCapped, MODEL_LIST_BYTES } from "../transport/body.js";
 
 export const MODELS_TTL_MS = 5 * 60_000;
 const RETRY_MS = 60_000; // after a failed refresh
@@ -108,10 +111,8 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   function writeCache(body) {
     if (!cachePath) return;
     try {
-      fs.mkdirSync(path.dirname(cachePath), { recursive: true });
-      const tmp = `${cachePath}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ endpoint: cfg.endpoint, clientVersion: askedAs, etag, fetchedAt: now(), body }));
-      fs.renameSync(tmp, cachePath);
+      ensurePrivateDir(path.dirname(cachePath), { tighten: true }); // account data: 0600 file, 0700 dir, exclusive temp file
+      writePrivateFileAtomic(cachePath, JSON.stringify({ endpoint: cfg.endpoint, clientVersion: askedAs, etag, fetchedAt: now(), body }));
     } catch (err) {
       log(`could not write the model cache ${cachePath} (${err?.code ?? err})`);
     }
@@ -129,11 +130,11 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
     const login = await credentials.current();
     const id = await identity();
     askedAs = id.whole;
-    const url = `${cfg.endpoint}/models?client_version=${encodeURIComponent(id.whole)}`;
+    const url = credentialUrl(`${cfg.endpoint}/models?client_version=${encodeURIComponent(id.whole)}`, cfg.endpoint);
     const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": id.userAgent, version: id.version, accept: "application/json" };
     if (login.accountId) headers["chatgpt-account-id"] = login.accountId;
     if (etag) headers["if-none-match"] = etag;
-    return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return fetchImpl(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: NO_REDIRECT });
   }
 
   async function fetchOnce() {
@@ -148,8 +149,13 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
       log("model list unchanged (304)");
       return;
     }
-    const body = await res.text();
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`HTTP ${res.status}`);
+    }
+    const { text: body, truncated, timedOut } = await readCapped(res, { maxBytes: MODEL_LIST_BYTES, timeoutMs: TIMEOUT_MS });
+    if (truncated) throw new Error(`the list is larger than ${MODEL_LIST_BYTES >> 20} MiB`);
+    if (timedOut) throw new Error(`the list took longer than ${TIMEOUT_MS / 1000} s`);
     if (!merge(body)) return void (freshUntil = now() + RETRY_MS);
     etag = res.headers.get("etag") ?? undefined;
     freshUntil = now() + MODELS_TTL_MS;

@@ -2,6 +2,7 @@
 // once, a usage limit never) and error responses OpenCode shows in words. The decisions are the
 // wasm core's (classifyHttpError, retryDelayMs); this file only sends, sleeps and builds Responses.
 import { callCore } from "../core.js";
+import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
 
 const TZ_OFFSET = () => -new Date().getTimezoneOffset();
 
@@ -41,7 +42,7 @@ function sleep(ms, signal) {
  * Returns the last Response (its body unread) or throws the last transport error; an abort ends
  * at once with the abort's reason.
  */
-export async function sendWithRetries(send, { signal, random = Math.random, onRetry } = {}) {
+export async function sendWithRetries(send, { signal, random = Math.random, onRetry, bodyTimeoutMs = ERROR_BODY_MS } = {}) {
   for (let attempt = 1; ; attempt++) {
     let res;
     let error;
@@ -51,12 +52,17 @@ export async function sendWithRetries(send, { signal, random = Math.random, onRe
       res = await send();
     } catch (err) {
       if (signal?.aborted) throw err;
+      // The login could not be renewed (credentials.js): its own verdict, not a network error to retry.
+      if (err?.name === "LoginError") throw err;
       error = err;
       kind = "transport";
     }
     if (res) {
       if (res.status < 500 && res.status !== 429) return res;
-      const info = await classifyHttpError(res.status, res.headers, await res.clone().text().catch(() => ""));
+      // Read once, bounded in size and time (a 5xx may stall after its headers); the caller gets a copy.
+      const { text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: bodyTimeoutMs });
+      res = new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+      const info = await classifyHttpError(res.status, res.headers, text);
       kind = info.kind;
       retryAfterMs = info.retryAfterMs ?? null;
     }

@@ -5,6 +5,8 @@ import { callCore } from "../core.js";
 import { sendWithRetries, errorResponse } from "./errors.js";
 import { guardStream, collectJson } from "./stream.js";
 import { getCatalog, noticeOnce, noteModelsEtag } from "../request/models.js";
+import { credentialUrl, redirectRefused, NO_REDIRECT } from "./guard.js";
+import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -52,7 +54,12 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     const req = requestParts(input, init);
     const url = new URL(req.url);
     const isResponses = req.method.toUpperCase() === "POST" && RESPONSES_PATH.test(url.pathname);
-    const target = isResponses ? `${cfg.endpoint}/responses` : req.url;
+    let target = isResponses ? `${cfg.endpoint}/responses` : req.url;
+    try {
+      target = credentialUrl(target, cfg.endpoint); // the login goes only under the configured endpoint
+    } catch (err) {
+      return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
+    }
 
     let body = req.body;
     let cacheKey;
@@ -91,14 +98,16 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const login = await credentials.current();
       const h = { ...headers, authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      return transport(target, { method: req.method, headers: h, body, signal: req.signal });
+      return transport(target, { method: req.method, headers: h, body, signal: req.signal, redirect: NO_REDIRECT });
     };
 
     let res;
     try {
-      res = await sendWithRetries(send, { signal: req.signal });
+      const bodyTimeoutMs = Math.min(ERROR_BODY_MS, (cfg.stallSeconds ?? 300) * 1000);
+      res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
       if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
-        res = await sendWithRetries(send, { signal: req.signal });
+        await res.body?.cancel().catch(() => {});
+        res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
@@ -109,7 +118,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
     // The backend's catalog changed (its ETag differs from ours): refresh the model list in the background.
     if (isResponses) noteModelsEtag(res.headers.get("x-models-etag"));
-    if (!res.ok) return errorResponse({ ...(await readError(res)), context: await errorContext(cfg) });
+    if (redirectRefused(res)) return errorResponse(redirectRefused(res));
+    if (!res.ok) return errorResponse({ ...(await readError(res, cfg.stallSeconds)), context: await errorContext(cfg) });
     if (!isResponses || !res.body) return res;
     const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
     if (!wantsJson) return guarded;
@@ -131,7 +141,8 @@ async function errorContext(cfg) {
   }
 }
 
-async function readError(res) {
-  const text = await res.text().catch(() => "");
+/** The error reply, its body bounded in size and time (a stalled or endless body cannot hold the turn). */
+async function readError(res, stallSeconds) {
+  const { text } = await readCapped(res, { maxBytes: SMALL_BODY_BYTES, timeoutMs: Math.min(ERROR_BODY_MS, (stallSeconds ?? 300) * 1000) });
   return { status: res.status, headers: res.headers, body: text };
 }

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { callCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
+import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 let latest = null;
 
@@ -25,10 +26,8 @@ export function readQuotaFile(file = defaultQuotaPath()) {
 
 function writeQuotaFile(file, snapshot) {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ savedAt: Date.now(), snapshot }), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    ensurePrivateDir(path.dirname(file), { tighten: true }); // account data: 0600 file, 0700 dir, exclusive temp file
+    writePrivateFileAtomic(file, JSON.stringify({ savedAt: Date.now(), snapshot }));
   } catch {} // a status cache: never fails a turn
 }
 

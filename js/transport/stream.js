@@ -43,7 +43,9 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
     reader.cancel().catch(() => {});
   };
   const watch = () => {
-    const idle = readSince ? Date.now() - readSince : 0;
+    // No read pending: the consumer is not pulling. Disarm; the next pull arms the timer again.
+    if (!readSince) return void (timer = undefined);
+    const idle = Date.now() - readSince;
     if (idle >= stallMs) stop(new ChatGPTStreamError(`no data from the ChatGPT backend for ${stallMs / 1000} s; the stream was stopped, try again`, "stall"));
     else timer = unref(setTimeout(watch, stallMs - idle));
   };
@@ -87,6 +89,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
         let chunk;
         try {
           readSince = Date.now();
+          timer ??= unref(setTimeout(watch, stallMs));
           chunk = await reader.read();
           readSince = 0;
           if (closed) return; // the consumer cancelled while the read was pending
@@ -108,7 +111,9 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
         } catch (err) {
           reader.cancel().catch(() => {});
           if (stopped) return end(controller, stopped);
-          return end(controller, err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : new ChatGPTStreamError(err.message, err.code));
+          if (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted) return end(controller, err);
+          // A reset or a closed socket: say what broke, in words, with the runtime's reason in brackets.
+          return end(controller, new ChatGPTStreamError(`the connection to the ChatGPT backend broke during the answer (${err?.message ?? err}); try again`, "transport"));
         }
       }
     },

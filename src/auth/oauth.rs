@@ -440,23 +440,7 @@ pub fn parse_pasted(input: &str, expected_state: &str) -> Result<Pasted, OAuthEr
 /// Server-supplied text made safe to show: control characters become spaces, runs of spaces
 /// collapse, credential-looking parts are redacted, and at most `max_chars` characters remain.
 pub(crate) fn clean_text(text: &str, max_chars: usize) -> String {
-    let redacted = redact::redact::<&str>(text, &[]);
-    let mut out = String::new();
-    let mut count = 0;
-    for word in redacted
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-    {
-        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
-            if count == max_chars {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            count += 1;
-        }
-    }
-    out
+    redact::display_text(text, max_chars)
 }
 
 #[cfg(test)]

@@ -3,6 +3,38 @@
 //! fields in JSON or JS object dumps, `Bearer` values, `sk-` API keys). Never adds information,
 //! never fails.
 
+/// Invisible format characters that can disguise text on a terminal or in a toast: bidi embeddings,
+/// overrides and isolates, zero-width spaces and joiners, marks, the BOM / word joiner.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+}
+
+/// Text from outside (a backend's or the issuer's reply) made fit to show a person: control
+/// characters (C0, DEL, C1: escape sequences, bells, NULs, line breaks) become spaces, invisible
+/// format characters are dropped, credential-looking text is redacted, whitespace collapses to
+/// single spaces and at most `max_chars` characters are kept (then `…`). Never panics.
+pub fn display_text(text: &str, max_chars: usize) -> String {
+    let plain: String = text
+        .chars()
+        .filter(|&c| !is_invisible_format(c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let redacted = redact::<&str>(&plain, &[]);
+    let mut out = String::new();
+    let mut count = 0;
+    for word in redacted.split_whitespace() {
+        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
+            if count == max_chars {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
 /// What every redacted span becomes.
 pub const MARKER: &str = "[redacted]";
 
@@ -428,6 +460,14 @@ mod tests {
         #[test]
         fn never_panics(text in any::<String>(), secrets in proptest::collection::vec(any::<String>(), 0..4)) {
             let _ = redact(&text, &secrets);
+        }
+
+        #[test]
+        fn display_text_shows_no_control_or_format_character(text in any::<String>(), max in 0usize..300) {
+            let out = display_text(&text, max);
+            prop_assert!(!out.chars().any(|c| c.is_control() || is_invisible_format(c)), "{:?}", out);
+            prop_assert!(out.chars().count() <= max + 1);
+            prop_assert_eq!(out.trim(), out.as_str());
         }
 
         #[test]

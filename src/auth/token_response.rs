@@ -14,13 +14,15 @@ const DETAIL_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
-    /// The credentials are dead (`refresh_token_expired`, `refresh_token_invalidated`,
-    /// `refresh_token_revoked`, `invalid_grant`, or any 401): the user must sign in again.
+    /// The credentials are dead: for a refresh, HTTP 401 (any code but `refresh_token_reused`);
+    /// for a code exchange, also `refresh_token_expired|invalidated|revoked` or `invalid_grant`
+    /// with any status. The user must sign in again.
     Permanent { detail: String },
-    /// `refresh_token_reused`: usually another process refreshed first. Re-read the stored login
+    /// `refresh_token_reused` (for a refresh: with HTTP 401): usually another process refreshed first. Re-read the stored login
     /// before treating it as permanent.
     Reused { detail: String },
-    /// Network failure (status 0), 429, 5xx, or an error we do not know: keep the login, retry later.
+    /// Network failure (status 0), 429, 5xx, any non-401 refresh failure, or an error we do not
+    /// know: keep the login, retry later.
     Transient { status: u16, detail: String },
     /// A 2xx reply we cannot use (not JSON, no access token, …).
     BadResponse { status: u16, problem: &'static str },
@@ -81,7 +83,17 @@ pub fn parse_token_response(
 ) -> Result<Login, TokenError> {
     if !(200..300).contains(&status) {
         let (code, detail) = error_detail(body, &previous_refresh.into_iter().collect::<Vec<_>>());
-        return Err(match code.map(|c| c.to_ascii_lowercase()).as_deref() {
+        let code = code.map(|c| c.to_ascii_lowercase());
+        if previous_refresh.is_some() {
+            // A refresh (codex-rs): only a 401 ends the login; any other status is transient,
+            // whatever its code says (a proxy or a hiccup must not make the user sign in again).
+            return Err(match (status, code.as_deref()) {
+                (401, Some("refresh_token_reused")) => TokenError::Reused { detail },
+                (401, _) => TokenError::Permanent { detail },
+                _ => TokenError::Transient { status, detail },
+            });
+        }
+        return Err(match code.as_deref() {
             Some("refresh_token_reused") => TokenError::Reused { detail },
             Some(
                 "refresh_token_expired"
@@ -287,6 +299,58 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "refresh-reused"
+        );
+    }
+
+    #[test]
+    fn a_refresh_fails_for_good_only_on_401() {
+        // codex-rs: a refresh reply is permanent only with HTTP 401; any other status is transient,
+        // whatever its code says (a proxy's 400 or 403 must not end a login).
+        let prev = Some("rt_prev");
+        let body = |code: &str| format!(r#"{{"error":{{"code":"{code}"}}}}"#);
+        for status in [400, 403, 404, 409, 429, 500, 503] {
+            for code in [
+                "refresh_token_expired",
+                "refresh_token_reused",
+                "refresh_token_invalidated",
+                "invalid_grant",
+            ] {
+                assert_eq!(
+                    parse_token_response(status, &body(code), NOW, prev),
+                    Err(TokenError::Transient {
+                        status,
+                        detail: code.into()
+                    }),
+                    "{status} {code}"
+                );
+            }
+        }
+        for code in [
+            "refresh_token_expired",
+            "refresh_token_invalidated",
+            "refresh_token_revoked",
+            "something_else",
+        ] {
+            assert_eq!(
+                parse_token_response(401, &body(code), NOW, prev),
+                Err(TokenError::Permanent {
+                    detail: code.into()
+                }),
+                "401 {code}"
+            );
+        }
+        assert_eq!(
+            parse_token_response(401, &body("refresh_token_reused"), NOW, prev),
+            Err(TokenError::Reused {
+                detail: "refresh_token_reused".into()
+            })
+        );
+        // A code exchange (no previous refresh token) keeps its own rule: invalid_grant ends the login attempt.
+        assert_eq!(
+            parse_token_response(400, &body("invalid_grant"), NOW, None)
+                .unwrap_err()
+                .code(),
+            "refresh-permanent"
         );
     }
 

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::redact::display_text;
+
 /// Attempts (the first send included) for server and transport failures.
 pub const MAX_ATTEMPTS: u32 = 4;
 const BASE_DELAY_MS: f64 = 200.0;
@@ -230,7 +232,7 @@ pub fn classify_with(
         {
             let refused = quoted(backend_msg);
             let model = refused
-                .map(|m| format!("the model {m}"))
+                .map(|m| format!("the model {}", display_text(m, 80)))
                 .unwrap_or_else(|| "this model".into());
             let pick = match pick_from(&ctx.models, refused) {
                 p if p.is_empty() => {
@@ -455,14 +457,10 @@ fn strip_markup(body: &str) -> String {
     out
 }
 
-/// Whitespace collapsed, at most 200 characters.
+/// Backend text as shown: no control or invisible format characters, credentials redacted,
+/// whitespace collapsed, at most 200 characters.
 fn short(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let joined = words.join(" ");
-    match joined.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", joined.get(..i).unwrap_or("")),
-        None => joined,
-    }
+    display_text(text, 200)
 }
 
 #[cfg(test)]
@@ -671,6 +669,36 @@ mod tests {
         assert_eq!(retry_delay(1, ErrorKind::Transport, None, 0.0), Some(180));
         assert_eq!(retry_delay(1, ErrorKind::Transport, None, 1.0), Some(220));
         assert_eq!(retry_delay(0, ErrorKind::Server, None, 0.5), None);
+    }
+
+    #[test]
+    fn backend_text_is_shown_without_controls_or_secrets() {
+        // What a terminal or a toast must never get raw: escape sequences, bells, NULs, C1 controls,
+        // bidi overrides and zero-width characters; and a token the backend echoed.
+        let jwt = crate::auth::jwt::make_test_token(r#"{"exp":1}"#);
+        let evil = format!("bad\u{1b}[31m red\u{7} \u{0} nul\r\nline2 \u{9b}csi \u{202e}rtl\u{200b}zw\u{2066}iso {jwt}");
+        let shown_ok = |m: &str| {
+            assert!(
+                !m.chars().any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+                "control or format character in {m:?}"
+            );
+            assert!(!m.contains(&jwt), "token echoed in {m:?}");
+            assert!(
+                m.contains("bad") && m.contains("red") && m.contains("line2"),
+                "the words are kept in {m:?}"
+            );
+        };
+        let body = serde_json::json!({"error": {"message": evil, "code": "x"}}).to_string();
+        for status in [400, 403, 404, 500, 502] {
+            shown_ok(&classify(status, &[], &body, NOW, 0).message);
+        }
+        shown_ok(&classify(400, &[], &evil, NOW, 0).message);
+        let prompt =
+            serde_json::json!({"error": {"message": evil, "code": "invalid_prompt"}}).to_string();
+        shown_ok(&classify(400, &[], &prompt, NOW, 0).message);
+        let model = serde_json::json!({"error": {"message": "model 'gpt\u{1b}[2Jx' is not supported when using Codex with a ChatGPT account"}}).to_string();
+        let m = classify(400, &[], &model, NOW, 0).message;
+        assert!(!m.chars().any(char::is_control), "{m:?}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::auth::redact::display_text;
 use crate::stream::errors_http::{classify_code, ErrorKind};
 use crate::stream::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, SseScanner};
 
@@ -54,6 +55,8 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
         _ => return None,
     };
     let (kind, message) = classify_code(&code, &message).unwrap_or_else(|| {
+        // Backend text as shown: no control or format characters, credentials redacted.
+        let (code, message) = (display_text(&code, 60), display_text(&message, 200));
         let detail = match (message.is_empty(), code.is_empty()) {
             (true, true) => String::new(),
             (true, false) => format!(": {code}"),
@@ -281,6 +284,32 @@ mod tests {
             Some("the ChatGPT backend reported an error".into())
         );
         assert_eq!(failure("response.output_text.delta", "{}"), None);
+    }
+
+    #[test]
+    fn a_failure_event_is_shown_without_controls_or_secrets() {
+        // What a terminal or a toast must never get raw: escape sequences, bells, NULs, C1 controls,
+        // bidi overrides and zero-width characters; and a token the backend echoed.
+        let jwt = crate::auth::jwt::make_test_token(r#"{"exp":1}"#);
+        let evil = format!("bad\u{1b}[31m red\u{7} \u{0} nul\r\nline2 \u{9b}csi \u{202e}rtl\u{200b}zw\u{2066}iso {jwt}");
+        let shown_ok = |m: &str| {
+            assert!(
+                !m.chars().any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+                "control or format character in {m:?}"
+            );
+            assert!(!m.contains(&jwt), "token echoed in {m:?}");
+            assert!(
+                m.contains("bad") && m.contains("red") && m.contains("line2"),
+                "the words are kept in {m:?}"
+            );
+        };
+        for data in [
+            serde_json::json!({"type": "error", "error": {"code": "weird", "message": evil}}),
+            serde_json::json!({"type": "error", "error": {"code": evil, "message": "m"}}),
+            serde_json::json!({"type": "response.failed", "response": {"error": {"code": "server_error", "message": evil}}}),
+        ] {
+            shown_ok(&failure("error", &data.to_string()).unwrap().message);
+        }
     }
 
     #[test]

@@ -174,10 +174,12 @@ test("through the plugin's fetch: a dead login answers 401 with the sentence, a 
   assert.equal(res.status, 401);
   const { error } = await res.json();
   assert.match(error.message, /^ChatGPT rejected the sign-in credentials .*run `opencode auth login`/);
+  assert.equal(dead.iss.counts.refresh, 1, "a dead login is not retried as a network error: one token POST");
   const flaky = await setup({ issuerOpts: { refreshStatus: 503 } });
   const res2 = await sendThroughPlugin(flaky, backend);
   assert.equal(res2.status, 503);
   assert.match((await res2.json()).error.message, /try again/);
+  assert.equal(flaky.iss.counts.refresh, 1, "a transient refresh failure goes back to OpenCode (503), which decides when to retry");
   assert.equal(backend.responses().length, 0, "nothing was sent without a usable login");
 });
 
@@ -223,7 +225,7 @@ test("a transient failure keeps the login and says to try again", async () => {
   assert.equal(s.raw(), before);
 });
 
-test("a lock left by a dead process or older than 30 s is broken; a live one is waited for", async () => {
+test("a lock left by a dead process or untouched for 30 s is broken; a live one is waited for", async () => {
   const s = await setup();
   const lock = `${s.authPath}.lock`;
   const gone = spawn(process.platform === "win32" ? "cmd" : "true");
@@ -235,6 +237,8 @@ test("a lock left by a dead process or older than 30 s is broken; a live one is 
 
   fs.writeFileSync(s.authPath, JSON.stringify({ ...OTHER, openai: { ...s.iss.mintLogin(), expires: 1 } }), { mode: 0o600 });
   fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), time: Date.now() - 31_000, id: "old" }));
+  const quiet = new Date(Date.now() - 31_000); // a live holder touches its lock; this one went quiet 31 s ago
+  fs.utimesSync(lock, quiet, quiet);
   await s.creds().current();
   assert.equal(s.iss.counts.refresh, 2, "refreshed past an expired lock");
 
@@ -292,4 +296,27 @@ test("5 processes sharing one expired auth.json: exactly one refresh, all end wi
   for (const r of results) assert.equal(r.access, s.iss.latest().access, "every process ends with the newest token");
   assertStoredNewest(s);
   s.noLeaks(...kids.flatMap((k) => [k.stdout, k.stderr]));
+});
+
+test("an auth.json that does not parse is never rewritten: the refreshed login lives in memory, the user is told once", async () => {
+  const s = await setup();
+  // A hand edit left a trailing comma (or OpenCode is mid-rewrite): every other provider's key is in there.
+  const broken = `${JSON.stringify({ ...OTHER, openai: s.stored }, null, 2).slice(0, -2)},\n}\n`;
+  fs.writeFileSync(s.authPath, broken, { mode: 0o600 });
+  const notices = [];
+  // OpenCode read the login before the file broke; its client.auth.set would rewrite the whole file from what it parsed.
+  const c = s.creds({ getAuth: async () => s.stored, notice: (m) => notices.push(m) });
+  const got = await c.current();
+  assert.equal(s.iss.counts.refresh, 1);
+  assert.equal(got.access, s.iss.latest().access, "the new login is used");
+  assert.equal(s.raw(), broken, "auth.json is left byte for byte as it was");
+  assert.deepEqual(s.sets, [], "OpenCode's client.auth.set is not asked to rewrite a file it cannot parse");
+  assert.deepEqual(fs.readdirSync(path.dirname(s.authPath)), ["auth.json"], "no temp or lock files left");
+  // The next call uses the in-memory login (no second refresh), and the user is told once.
+  assert.equal((await c.current()).access, s.iss.latest().access);
+  assert.equal(s.iss.counts.refresh, 1);
+  assert.equal(notices.length, 1, "said once");
+  assert.match(notices[0], /auth\.json.*does not parse.*not saved.*fix/i);
+  assert.ok(notices[0].includes(s.authPath));
+  s.noLeaks(...notices);
 });

@@ -300,3 +300,73 @@ test("paste: a redirect from another login attempt (wrong state) or junk is refu
   assert.match(report[2], /not a sign-in redirect or code/);
   assert.equal(iss.counts.token, 0, "nothing was exchanged");
 });
+
+/** A GET to the login server at `address` (127.0.0.1 or ::1) with the given headers. */
+function getAt(address, port, pathname, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: address, family: address.includes(":") ? 6 : 4, port, path: pathname, method: "GET", headers: { host: `localhost:${port}`, connection: "close", ...headers } }, (res) => {
+      const parts = [];
+      res.on("data", (c) => parts.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Whether this machine can listen on ::1 at all (a container without IPv6 loopback cannot). */
+async function hasIpv6Loopback() {
+  const srv = net.createServer();
+  try {
+    await new Promise((resolve, reject) => (srv.once("error", reject), srv.listen(0, "::1", resolve)));
+    await new Promise((r) => srv.close(r));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("browser: /cancel from a web page (cross-site) is refused; the login goes on", async () => {
+  const iss = await issuer();
+  const { browser, cfg, report } = await methods(iss);
+  const auth = await browser.authorize();
+  const port = cfg.callbackPort;
+  // What a page on another site makes a browser send: <img src="http://localhost:1455/cancel">, fetch(no-cors).
+  for (const headers of [{ "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "https://evil.example" }, { origin: "null" }, { referer: "https://evil.example/page" }]) {
+    const res = await getAt("127.0.0.1", port, "/cancel", headers);
+    assert.equal(res.status, 403, JSON.stringify(headers));
+  }
+  await playBrowser(auth.url);
+  assertLogin(await auth.callback(), iss);
+  assert.deepEqual(report.filter((l) => /cancel/.test(l)), [], "nothing was cancelled");
+});
+
+test("browser: a plain /cancel (another login of ours, the Codex CLI) still cancels", async () => {
+  const iss = await issuer();
+  const { browser, cfg, report } = await methods(iss);
+  const auth = await browser.authorize();
+  const done = auth.callback();
+  const res = await getAt("127.0.0.1", cfg.callbackPort, "/cancel", { "sec-fetch-site": "none" });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await done, { type: "failed" });
+  assert.match(report[0], /another sign-in started and cancelled this one/);
+});
+
+test("browser: the callback server answers on ::1 as well as 127.0.0.1 (the redirect says localhost)", async (t) => {
+  if (!(await hasIpv6Loopback())) return t.skip("this machine has no IPv6 loopback: the server binds 127.0.0.1 only (covered by every other browser test)");
+  const iss = await issuer();
+  const { browser, cfg } = await methods(iss);
+  const auth = await browser.authorize();
+  const v6 = await getAt("::1", cfg.callbackPort, "/favicon.ico");
+  assert.equal(v6.status, 404, "our server answered on ::1");
+  // The browser resolved localhost to ::1: the whole login works there.
+  const first = await httpGet(auth.url);
+  const cb = new URL(first.location);
+  const page = await getAt("::1", cfg.callbackPort, cb.pathname + cb.search);
+  assert.equal(page.status, 200);
+  assertLogin(await auth.callback(), iss);
+  // After its short linger the server closes both sockets.
+  const closed = async () => (await portIsFree(cfg.callbackPort)) && (await getAt("::1", cfg.callbackPort, "/").then(() => false, (e) => e.code === "ECONNREFUSED"));
+  for (let i = 0; i < 100 && !(await closed()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await closed(), true, "both sockets are closed at the end");
+});

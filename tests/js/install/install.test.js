@@ -427,6 +427,30 @@ describe("uninstall (CLI)", () => {
     assert.equal(fs.existsSync(s.globalConfig()), false);
   });
 
+  test("a created file the user has since filled, then upgraded: uninstall removes our entry, never the file", async () => {
+    const s = sandbox();
+    assert.equal((await s.run(["install"])).code, 0); // creates the file: nothing was there before
+    const file = s.globalConfig();
+    const filled = fs.readFileSync(file, "utf8").replace('"$schema": "https://opencode.ai/config.json",', '"$schema": "https://opencode.ai/config.json",\n  "theme": "gruvbox",\n  "model": "openai/gpt-5.4",');
+    fs.writeFileSync(file, filled);
+    // Any upgrade changes the entry (here: file: → npm), and the install re-records what it wrote.
+    const upgrade = await s.run(["install", "--entry", "npm"]);
+    assert.equal(upgrade.code, 0, upgrade.stderr);
+    const res = await s.run(["uninstall"]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(fs.existsSync(file), true, "the user's settings are not deleted with the file");
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), { $schema: "https://opencode.ai/config.json", theme: "gruvbox", model: "openai/gpt-5.4" });
+  });
+
+  test("a created file left untouched through an upgrade is still removed (byte for byte what we wrote)", async () => {
+    const s = sandbox();
+    assert.equal((await s.run(["install"])).code, 0);
+    assert.equal((await s.run(["install", "--entry", "npm"])).code, 0);
+    const res = await s.run(["uninstall"]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(fs.existsSync(s.globalConfig()), false);
+  });
+
   test("without the install records, still recognizes and removes the entry this package writes", async () => {
     const s = sandbox();
     const file = s.writeConfig('{\n  "plugin": ["x"]\n}\n');

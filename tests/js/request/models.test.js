@@ -1,7 +1,7 @@
 // The live model list refresh of the built package (dist/), under Node and Bun: auth headers, ETag reuse
 // (304), the 5 min cache, a bad document or a dead network keeping the catalog, the cache file for offline
 // starts, and the plugin loader starting a refresh in the background.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +20,10 @@ const LIVE = ["gpt-6-astra", "gpt-5.6-sol", "gpt-5.5", "gpt-5.6-terra", "gpt-5.4
 const OFFERED = MOCK_MODELS.models.map((m) => m.slug);
 const cfgFor = (endpoint) => ({ endpoint, originator: "opencode", userAgent: "ua-test/1", clientVersion: undefined });
 const credentials = { current: async () => ({ access: "tok-models", accountId: "acc-models" }) };
-const tmpCache = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "occw-models-")), "sub", "models.json");
+const tmpDirs = [];
+after(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmpDir = (prefix) => (tmpDirs.push(fs.mkdtempSync(path.join(os.tmpdir(), prefix))), tmpDirs.at(-1));
+const tmpCache = () => path.join(tmpDir("occw-models-"), "sub", "models.json");
 
 function setup(endpoint, { cachePath = tmpCache(), fetch: fetchImpl } = {}) {
   let t = 1_000_000;
@@ -159,7 +162,7 @@ test("a retired model name reaches the backend as its live successor, with the n
 
 test("the plugin loader starts a refresh in the background and the fetch resolves names against it", async () => {
   const backend = await startMockBackend();
-  const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "occw-models-xdg-"));
+  const cacheHome = tmpDir("occw-models-xdg-");
   const prev = process.env.XDG_CACHE_HOME;
   process.env.XDG_CACHE_HOME = cacheHome;
   try {
