@@ -1,5 +1,7 @@
 // The OpenCode plugin: ChatGPT Plus/Pro login for provider `openai`, requests sent to the Codex
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { resolveConfig, PACKAGE_NAME } from "./config.js";
 import { loadCore } from "./core.js";
 import { createCodexFetch } from "./transport/fetch.js";
@@ -16,6 +18,10 @@ export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 async function server(input, options) {
   const cfg = resolveConfig(options ?? {});
   await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
+  // Loaded from an installer copy: lease it for this process, and remove copies an upgrade left behind (never awaited).
+  import("./install/copies.js")
+    .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
+    .catch(() => {});
   const quota = createQuota({ client: input?.client });
 
   return {
