@@ -13,7 +13,8 @@ const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor] [options]
 
   install     add the plugin to OpenCode's config (the default command)
   uninstall   remove exactly what install added
-  doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
+  doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port, the network
+              and whether a newer version is on the npm registry
 
 Options:
   --project           use ./opencode.json(c) in this directory instead of the global config
@@ -24,7 +25,7 @@ Options:
   --entry file|npm    file (default): a stable copy in \${XDG_DATA_HOME:-~/.local/share}/${PACKAGE_NAME}/<version>/;
                       npm: "${PACKAGE_NAME}@<version>", installed by OpenCode from the registry
   --remove-conflicts  remove other ChatGPT/Codex login plugins from the plugin list
-  --offline           doctor: skip the network checks
+  --offline           doctor: skip the network checks (login issuer, Codex backend, npm registry)
   -v, --version       print the version
   -h, --help          print this help
 `;

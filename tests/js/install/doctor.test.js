@@ -7,7 +7,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { compareVersions, decodeJwtPayload, minOpencodeVersion, summarizeLogin } from "../../../js/install/doctor.js";
-import { REAL_OPENCODE, chatgptJwt, makeSandbox } from "../../helpers/installer.js";
+import { PKG_VERSION, REAL_OPENCODE, chatgptJwt, makeSandbox } from "../../helpers/installer.js";
 
 const sandboxes = [];
 function sandbox() {
@@ -136,6 +136,7 @@ describe("doctor (CLI)", () => {
     const seen = [];
     const server = http.createServer((req, res) => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? "no-auth"}`);
+      if (req.url === "/npm/opencode-chatgpt-wasm") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "opencode-chatgpt-wasm", "dist-tags": { latest: "99.0.0" } }));
       res.writeHead(req.url.startsWith("/issuer") ? 200 : 401).end("{}");
     });
     const port = await listen(server);
@@ -143,13 +144,17 @@ describe("doctor (CLI)", () => {
     const closedPort = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
     try {
-      const ok = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${port}/issuer`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${port}/backend-api/codex/` } });
+      const registry = `http://127.0.0.1:${port}/npm/`;
+      const ok = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${port}/issuer`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${port}/backend-api/codex/`, npm_config_registry: registry } });
       assert.match(ok.stdout, new RegExp(`✓ login issuer reachable \\(127\\.0\\.0\\.1:${port}, HTTP 200\\)`));
       assert.match(ok.stdout, new RegExp(`✓ Codex backend reachable \\(127\\.0\\.0\\.1:${port}, HTTP 401\\)`));
-      assert.deepEqual(seen.sort(), ["GET /backend-api/codex/models no-auth", "GET /issuer/.well-known/openid-configuration no-auth"]);
-      const down = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${closedPort}`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${closedPort}` } });
+      // a newer version on the registry is a warning with the upgrade command, not a failure
+      assert.ok(ok.stdout.includes(`\n! a newer opencode-chatgpt-wasm is on ${registry}: 99.0.0 (the plugin entry has ${PKG_VERSION})\n    fix: upgrade: npx opencode-chatgpt-wasm@latest install\n`), ok.stdout);
+      assert.deepEqual(seen.sort(), ["GET /backend-api/codex/models no-auth", "GET /issuer/.well-known/openid-configuration no-auth", "GET /npm/opencode-chatgpt-wasm no-auth"]);
+      const down = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${closedPort}`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${closedPort}`, npm_config_registry: `http://127.0.0.1:${closedPort}/` } });
       assert.equal(down.code, 1);
       assert.match(down.stdout, /✗ login issuer not reachable at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration: ECONNREFUSED\n {4}fix: check your network/);
+      assert.ok(down.stdout.includes(`\n- could not ask http://127.0.0.1:${closedPort}/ for the latest opencode-chatgpt-wasm: ECONNREFUSED\n`), down.stdout);
     } finally {
       server.close();
     }
