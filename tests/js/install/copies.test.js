@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { LEASES, copyOf, isAlive, liveUsers, markInUse, onPluginLoad, recordedCopies, sweepCopies } from "../../../js/install/copies.js";
-import { NODE } from "../../helpers/installer.js";
+import { NODE, makeSandbox } from "../../helpers/installer.js";
 
 const temps = [];
 after(() => {
@@ -100,4 +100,35 @@ test("onPluginLoad: a checkout or an npm install is no copy; without records not
   const root = dataDir(["0.1.0", "0.1.1"]);
   assert.deepEqual(onPluginLoad(path.join(root, "0.1.1"), "opencode-chatgpt-wasm"), { removed: [], inUse: [] });
   assert.deepEqual(listing(root), [LEASES, "0.1.0", "0.1.1"].sort());
+});
+
+test("install over an older copy an OpenCode still runs keeps it and says so; uninstall removes both once it exited", async () => {
+  const s = makeSandbox();
+  temps.push(s.dir);
+  const fakeVersion = (name, version) => {
+    const cli = s.fakePackage({ name });
+    const manifestPath = path.join(path.dirname(cli), "package.json");
+    fs.writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestPath, "utf8")), version }));
+    return cli;
+  };
+  const root = path.join(s.env.XDG_DATA_HOME, "opencode-chatgpt-wasm");
+  const first = await s.run(["install"], { cli: fakeVersion("old", "0.1.0") });
+  assert.equal(first.code, 0, first.stderr);
+  markInUse(root, "0.1.0", process.pid); // this test process plays the OpenCode that loaded 0.1.0
+
+  const upgrade = await s.run(["install"], { cli: fakeVersion("new", "0.1.1") });
+  assert.equal(upgrade.code, 0, upgrade.stderr);
+  assert.ok(
+    upgrade.stdout.includes(`kept the package copy ${path.join(root, "0.1.0")}: OpenCode (pid ${process.pid}) still uses it; it is removed once that OpenCode has exited`),
+    upgrade.stdout,
+  );
+  assert.deepEqual(listing(root), [LEASES, "0.1.0", "0.1.1", "installs.json"].sort());
+
+  fs.rmSync(path.join(root, LEASES, "0.1.0", String(process.pid)));
+  markInUse(root, "0.1.0", deadPid()); // that OpenCode has exited
+  const uninstall = await s.run(["uninstall"], { cli: fakeVersion("new2", "0.1.1") });
+  assert.equal(uninstall.code, 0, uninstall.stderr);
+  assert.match(uninstall.stdout, /removed the package copy .*\/0\.1\.0\n/);
+  assert.match(uninstall.stdout, /removed the package copy .*\/0\.1\.1\n/);
+  assert.equal(fs.existsSync(root), false, `left behind: ${fs.existsSync(root) ? listing(root) : ""}`);
 });

@@ -44,7 +44,7 @@ function npm(args) {
   return spawnSync("npm", args, { cwd: DIST, env, encoding: "utf8", timeout: 120_000 });
 }
 
-test("npm pack --dry-run lists the package files, README.md, LICENSE and the types, and nothing else", () => {
+test("npm pack --dry-run lists the package files, README.md, LICENSE and the types, and nothing else", { timeout: 120_000 }, () => {
   const result = npm(["pack", "--dry-run", "--json"]);
   assert.equal(result.status, 0, result.stderr);
   const [info] = JSON.parse(result.stdout);
@@ -65,7 +65,7 @@ test("npm pack --dry-run lists the package files, README.md, LICENSE and the typ
   assert.match(fs.readFileSync(path.join(DIST, "LICENSE"), "utf8"), /^MIT License\n\nCopyright \(c\) 2026 opencode-chatgpt-wasm contributors\n/);
 });
 
-test("npm publish --dry-run is clean: exit 0, no warning", () => {
+test("npm publish --dry-run is clean: exit 0, no warning", { timeout: 120_000 }, () => {
   const result = npm(["publish", "--dry-run"]);
   assert.equal(result.status, 0, result.stderr);
   const warnings = result.stderr.split("\n").filter((line) => /\b(warn|WARN|ERR)\b/.test(line));
@@ -100,7 +100,7 @@ test("index.d.ts declares exactly the exports of index.js", async () => {
   assert.deepEqual(declared, Object.keys(mod).sort());
 });
 
-test("tsc --noEmit: the types fit @opencode-ai/plugin's PluginModule, Plugin and Config, and reject wrong options", () => {
+test("tsc --noEmit: the types fit @opencode-ai/plugin's PluginModule, Plugin and Config, and reject wrong options", { timeout: 180_000 }, () => {
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, "node_modules"));
   fs.symlinkSync(DIST, path.join(dir, "node_modules", "opencode-chatgpt-wasm"));
