@@ -9,8 +9,11 @@ import { createCredentials, defaultAuthPath } from "./auth/credentials.js";
 import { loginMethods } from "./auth/login.js";
 import { createQuota } from "./transport/quota.js";
 import { startModelsRefresh } from "./request/models.js";
+import { hostWarning } from "./host.js";
 
 export { latestRateLimits } from "./transport/quota.js";
+
+let hostChecked = false;
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -23,6 +26,15 @@ async function server(input, options) {
     .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
     .catch(() => {});
   const quota = createQuota({ client: input?.client });
+  if (!hostChecked) {
+    hostChecked = true;
+    const older = hostWarning();
+    if (older) {
+      // a toast in the TUI, and OpenCode's log (where `opencode run --print-logs` shows it); never awaited
+      showNotice(input?.client, older, "warning");
+      Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: older } })).catch(() => {});
+    }
+  }
 
   return {
     auth: {

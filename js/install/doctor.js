@@ -11,6 +11,7 @@ import { findNodeAtLocation } from "jsonc-parser";
 import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./files.js";
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
 import { checkLatest, entryVersion } from "./registry.js";
+import { compareVersions, minOpencodeVersion } from "../host.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
@@ -48,21 +49,7 @@ export function opencodeVersion(bin, env) {
   return /(\d+\.\d+\.\d+)/.exec(result.stdout ?? "")?.[1] ?? null;
 }
 
-/** Compares dotted numeric versions: negative, 0 or positive. Pre-release suffixes are ignored. */
-export function compareVersions(a, b) {
-  const parts = (v) => v.split(/[-+]/)[0].split(".").map((n) => Number.parseInt(n, 10) || 0);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** The oldest OpenCode the package supports, from package.json `engines.opencode` (">=X.Y.Z"). */
-export function minOpencodeVersion(manifest) {
-  return /(\d+\.\d+\.\d+)/.exec(manifest?.engines?.opencode ?? "")?.[1] ?? null;
-}
+export { compareVersions, minOpencodeVersion };
 
 /** The OpenCode check shared by doctor and install: {status, detail, fix}. */
 export function checkOpencode({ env, cwd, minVersion }) {

@@ -4,7 +4,7 @@
 // registry we cannot reach is reported and skipped: the plugin works without it).
 import fs from "node:fs";
 import path from "node:path";
-import { compareVersions } from "./doctor.js";
+import { compareVersions } from "../host.js";
 import { homeDir } from "./files.js";
 
 export const DEFAULT_REGISTRY = "https://registry.npmjs.org/";

@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const DIST = path.join(ROOT, "dist");
-export const OPENCODE = path.join(ROOT, "node_modules/.bin/opencode");
+/** The real OpenCode: the pinned devDependency, or another release's binary named by OCCW_OPENCODE (scripts/test-opencode-versions). */
+export const OPENCODE = process.env.OCCW_OPENCODE || path.join(ROOT, "node_modules/.bin/opencode");
 export const PLUGIN_URL = pathToFileURL(path.join(DIST, "index.js")).href;
 
 export function makeSandbox({ plugin = PLUGIN_URL, config = {} } = {}) {
