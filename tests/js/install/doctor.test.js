@@ -81,7 +81,7 @@ describe("doctor (CLI)", () => {
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const lines = res.stdout.trim().split("\n");
     assert.match(lines[0], /^opencode-chatgpt-wasm \S+ doctor$/);
-    assert.match(lines[1], /^✓ OpenCode 1\.18\.33 at .*\/bin\/opencode \(needs >= 1\.18\.29\)$/);
+    assert.match(lines[1], /^✓ OpenCode 1\.18\.33 at .*\/bin\/opencode \(needs >= 1\.17\.0\)$/);
     assert.match(lines[2], /^✓ plugin entry file:\/\/.*\/data\/opencode-chatgpt-wasm\/\S+\/index\.js in .*opencode\.json$/);
     assert.match(lines[3], /^✓ plugin .*index\.js loads and its wasm core works$/);
     assert.match(lines[4], /^✓ ChatGPT login: account acc-doctor-7, plan pro, dev@example\.com; access token valid until \S+ \(in (89|90) min\)$/);
@@ -93,13 +93,13 @@ describe("doctor (CLI)", () => {
   });
 
   test("reports an old OpenCode, a failing self test, a busy port and a readable auth.json, each with a fix", async () => {
-    const { s, cli } = await installed({ opencodeVersion: "1.17.2", selfTestOk: false, authMode: 0o644 });
+    const { s, cli } = await installed({ opencodeVersion: "1.15.13", selfTestOk: false, authMode: 0o644 });
     const busy = net.createServer();
     const port = await listen(busy);
     try {
       const res = await s.run(["doctor", "--offline"], { cli, extraEnv: { OPENCODE_CODEX_CALLBACK_PORT: String(port) } });
       assert.equal(res.code, 1);
-      assert.match(res.stdout, /✗ OpenCode 1\.17\.2 at .* is older than 1\.18\.29.*\n {4}fix: upgrade it: opencode upgrade/);
+      assert.match(res.stdout, /✗ OpenCode 1\.15\.13 at .* is older than 1\.17\.0.*\n {4}fix: upgrade it: opencode upgrade/);
       assert.match(res.stdout, /✗ plugin .* loads but its self test failed\n {4}fix: reinstall: npx opencode-chatgpt-wasm install/);
       assert.match(res.stdout, new RegExp(`✗ callback port ${port} is in use\\n {4}fix: close the program listening on ${port}`));
       assert.match(res.stdout, /✗ ChatGPT login: .*readable by other users \(mode 644\)\n {4}fix: chmod 600 /);
@@ -164,6 +164,6 @@ describe("doctor (CLI)", () => {
     const { s, cli } = await installed({ opencodeVersion: null });
     s.realOpencode();
     const res = await s.run(["doctor", "--offline"], { cli });
-    assert.match(res.stdout, /✓ OpenCode 1\.\d+\.\d+ at .*\/opencode \(needs >= 1\.18\.29\)/);
+    assert.match(res.stdout, /✓ OpenCode 1\.\d+\.\d+ at .*\/opencode \(needs >= 1\.17\.0\)/);
   });
 });
