@@ -17,7 +17,8 @@ const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage|accounts] 
 
   install     add the plugin to OpenCode's config (the default command)
   uninstall   remove exactly what install added
-  doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port and the network
+  doctor      check OpenCode, the plugin, the stored ChatGPT login, the callback port, the network
+              and whether a newer version is on the npm registry
   usage       print the 5-hour and weekly usage of the ChatGPT login (asks the usage endpoint)
   accounts    list and choose ChatGPT accounts (${PACKAGE_NAME} accounts --help)
 
@@ -31,7 +32,7 @@ Options:
                       npm: "${PACKAGE_NAME}@<version>", installed by OpenCode from the registry
   --remove-conflicts  remove other ChatGPT/Codex login plugins from the plugin list
   --no-tui            install: leave tui.json alone (no usage status in the TUI)
-  --offline           doctor: skip the network checks
+  --offline           doctor: skip the network checks (login issuer, Codex backend, npm registry)
   --json              usage: print the figures as JSON
   -v, --version       print the version
   -h, --help          print this help

@@ -1,5 +1,7 @@
 // The OpenCode plugin: ChatGPT Plus/Pro login for provider `openai`, requests sent to the Codex
 // backend through the Rust/wasm core. Default export is OpenCode's V1 plugin module `{id, server}`.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { resolveConfig, withClientIdentity, PACKAGE_NAME } from "./config.js";
 import { loadCore } from "./core.js";
 import { createCodexFetch } from "./transport/fetch.js";
@@ -11,8 +13,11 @@ import { joiningMethods, syncLogin } from "./accounts/pool.js";
 import { accountTools } from "./accounts/tools.js";
 import { createRotatingFetch } from "./accounts/rotation.js";
 import { projectOf } from "./accounts/cli.js";
+import { hostWarning } from "./host.js";
 
 export { latestRateLimits } from "./transport/quota.js";
+
+let hostChecked = false;
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -21,7 +26,20 @@ async function server(input, options) {
   const core = await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
   // One Codex client version for /models, the `version` header and the User-Agent.
   const cfg = withClientIdentity(resolveConfig(options ?? {}), core);
+  // Loaded from an installer copy: lease it for this process, and remove copies an upgrade left behind (never awaited).
+  import("./install/copies.js")
+    .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
+    .catch(() => {});
   const quota = createQuota({ client: input?.client });
+  if (!hostChecked) {
+    hostChecked = true;
+    const older = hostWarning();
+    if (older) {
+      // a toast in the TUI, and OpenCode's log (where `opencode run --print-logs` shows it); never awaited
+      showNotice(input?.client, older, "warning");
+      Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: older } })).catch(() => {});
+    }
+  }
 
   return {
     auth: {

@@ -54,6 +54,10 @@ const cell = (s) => (s === null || s === undefined ? "—" : s.na ? "n/a" : `${S
 const ratio = (x, suffix = "×") => (x === undefined ? "—" : `${SIG(x)}${suffix}`);
 const targetCell = (r) => (r.target ? `${r.target}: **${r.status}**` : "—");
 const wasmTarget = (w) => (w.raw <= 250_000 && w.gzip <= 100_000 ? "met" : "missed");
+/** The npm tarball's budget (issue 19): what `npx opencode-chatgpt-wasm` and OpenCode download and unpack. */
+export const TARBALL_BUDGET = { packed: 300_000, unpacked: 1_000_000 };
+const tarballTarget = (t) => (t.packed <= TARBALL_BUDGET.packed && t.unpacked <= TARBALL_BUDGET.unpacked ? "met" : "missed");
+const tarballBudget = `≤ ${kB(TARBALL_BUDGET.packed)} packed / ${kB(TARBALL_BUDGET.unpacked)} unpacked`;
 
 export function renderConsole(report) {
   const head = ["case", "rt", "unit", "floor", "anchor", "ours", "ours÷floor", "anchor÷ours", "target"];
@@ -61,6 +65,10 @@ export function renderConsole(report) {
     ratio(r.oursFloor), ratio(r.anchorOurs), r.target ? `${r.status} (${r.target})` : ""]);
   body.push(["wasm size (dist/wasm, gzip -9)", "—", "kB", "—", "—", `${kB(report.wasm.raw)} raw / ${kB(report.wasm.gzip)} gz`, "", "",
     `${wasmTarget(report.wasm)} (≤ 250 kB raw / 100 kB gzip)`]);
+  if (report.tarball) {
+    body.push(["npm tarball (npm pack of dist/)", "—", "kB", "—", "—", `${kB(report.tarball.packed)} packed / ${kB(report.tarball.unpacked)} unpacked, ${report.tarball.files} files`, "", "",
+      `${tarballTarget(report.tarball)} (${tarballBudget})`]);
+  }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
   const line = (cols) => cols.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd();
   const na = naNotes(report);
@@ -145,6 +153,9 @@ export function renderMarkdown(report) {
     mdRow(Array(9).fill("---")),
     ...all.map((r) => mdRow([r.label, r.runtime, r.unit, cell(r.floor), cell(r.anchor), cell(r.ours), ratio(r.oursFloor), ratio(r.anchorOurs), targetCell(r)])),
     mdRow(["wasm size, `dist/wasm/*.wasm` (gzip -9)", "—", "kB", "—", "—", `${kB(wasm.raw)} raw / ${kB(wasm.gzip)} gzip`, "—", "—", `≤ 250 kB raw / 100 kB gzip: **${wasmTarget(wasm)}**`]),
+    ...(report.tarball
+      ? [mdRow(["npm tarball, `npm pack` of `dist/`", "—", "kB", "—", "—", `${kB(report.tarball.packed)} packed / ${kB(report.tarball.unpacked)} unpacked, ${report.tarball.files} files`, "—", "—", `${tarballBudget}: **${tarballTarget(report.tarball)}**`])]
+      : []),
   ];
 
   const variants = [mdRow(["input", "runtime", "floor", "string → UTF-8 (into wasm)", "UTF-8 → string (out of wasm)", "anchor, codexMode off (no file I/O)", "anchor, default codexMode (reads its prompt cache)", "anchor, its fetch path", "ours", "ours API"]), mdRow(Array(10).fill("---"))];

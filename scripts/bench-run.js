@@ -122,6 +122,20 @@ for (const rt of runtimes) {
 }
 
 const wasmBytes = readFileSync(WASM);
+// The published tarball as `npm pack` builds it from dist/ (dry run: nothing written, no registry contacted).
+function tarball() {
+  const p = spawnSync("npm", ["pack", "--dry-run", "--json"], {
+    cwd: join(ROOT, "dist"), encoding: "utf8", timeout: 120_000,
+    env: { ...process.env, npm_config_update_notifier: "false", npm_config_registry: "http://127.0.0.1:9/" },
+  });
+  try {
+    const [info] = JSON.parse(p.stdout);
+    return { packed: info.size, unpacked: info.unpackedSize, files: info.entryCount };
+  } catch {
+    log(`npm pack --dry-run failed: ${(p.stderr || p.error?.message || "").slice(-400)}`);
+    return null;
+  }
+}
 const git = (...a) => {
   try {
     return execFileSync("git", ["-C", ROOT, ...a], { encoding: "utf8" }).trim();
@@ -140,6 +154,7 @@ const report = {
   },
   inputs: manifest,
   wasm: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length },
+  tarball: tarball(),
   results,
 };
 rmSync(tmp, { recursive: true, force: true });

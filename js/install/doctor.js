@@ -1,6 +1,6 @@
 // `doctor`: checks an installation end to end and reports each check as ✓/✗ with a fix in words.
 // Reads files, runs `opencode --version`, imports our plugin entry, binds the callback port for a moment and,
-// unless offline, makes two unauthenticated requests. Never prints a token: a stored login is summarized from
+// unless offline, makes three unauthenticated requests (issuer, backend, npm registry: registry.js). Never prints a token: a stored login is summarized from
 // its JWT payload (account, plan, expiry) only.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { findNodeAtLocation } from "jsonc-parser";
 import { InstallError, PACKAGE_NAME, dataRoot, packageInfo, readConfigFile, readRecords } from "./files.js";
 import { conflictName, isOurSpec, locateConfig, parseConfig, pluginSpec } from "./install.js";
+import { checkLatest, entryVersion } from "./registry.js";
+import { compareVersions, minOpencodeVersion } from "../host.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
 import { checkTui } from "./tui.js";
 import { accountChecks } from "../accounts/cli.js";
@@ -50,21 +52,7 @@ export function opencodeVersion(bin, env) {
   return /(\d+\.\d+\.\d+)/.exec(result.stdout ?? "")?.[1] ?? null;
 }
 
-/** Compares dotted numeric versions: negative, 0 or positive. Pre-release suffixes are ignored. */
-export function compareVersions(a, b) {
-  const parts = (v) => v.split(/[-+]/)[0].split(".").map((n) => Number.parseInt(n, 10) || 0);
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i += 1) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** The oldest OpenCode the package supports, from package.json `engines.opencode` (">=X.Y.Z"). */
-export function minOpencodeVersion(manifest) {
-  return /(\d+\.\d+\.\d+)/.exec(manifest?.engines?.opencode ?? "")?.[1] ?? null;
-}
+export { compareVersions, minOpencodeVersion };
 
 /** The OpenCode check shared by doctor and install: {status, detail, fix}. */
 export function checkOpencode({ env, cwd, minVersion }) {
@@ -278,7 +266,7 @@ function checkQuota(env, nowMs) {
   };
 }
 
-const MARK = { ok: "✓", fail: "✗", skip: "-" };
+const MARK = { ok: "✓", fail: "✗", warn: "!", skip: "-" };
 
 /** `doctor`: o = {cwd, env, configPath, project, offline, pkgDir, out, now}. Returns 0 when every check passed, else 1. */
 export async function runDoctor(o) {
@@ -310,12 +298,14 @@ export async function runDoctor(o) {
   } else {
     const issuer = (env.OPENCODE_CODEX_ISSUER ?? DEFAULT_ISSUER).replace(/\/+$/, "");
     const endpoint = (env.OPENCODE_CODEX_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
-    const [a, b] = await Promise.all([
+    const [a, b, c] = await Promise.all([
       checkReachable(`${issuer}/.well-known/openid-configuration`, "login issuer"),
       checkReachable(`${endpoint}/models`, "Codex backend"),
+      checkLatest({ env, name: PACKAGE_NAME, current: entryVersion(entry, PACKAGE_NAME) ?? pkg.version, npmEntry: entry?.startsWith(`${PACKAGE_NAME}@`) ?? false }),
     ]);
     report(a);
     report(b);
+    report(c);
   }
   report(await checkModels(env));
   report(checkQuota(env, o.now ?? Date.now()));

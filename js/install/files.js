@@ -284,15 +284,3 @@ export function writeRecords(env, records) {
   }
   writeFileAtomic(file, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
 }
-
-/** The package copy directory a file entry points into, if it is one of ours. */
-export function copyDirOf(entry, env) {
-  if (typeof entry !== "string" || !entry.startsWith("file:")) return null;
-  try {
-    const file = fileURLToPath(entry);
-    const root = ourDataDir(env);
-    return isInside(file, root) ? path.join(root, path.relative(root, file).split(path.sep)[0]) : null;
-  } catch {
-    return null;
-  }
-}

@@ -14,7 +14,6 @@ import {
   InstallError,
   PACKAGE_NAME,
   configRoot,
-  copyDirOf,
   ioError,
   isInside,
   ourDataDir,
@@ -29,6 +28,7 @@ import {
   writeRecords,
 } from "./files.js";
 import { appendAt, collapseAt, removeAt, setAt, tree as parseValid } from "./jsonc-edit.js";
+import { recordedCopies, sweepCopies } from "./copies.js";
 import { modelEntry, OPENCODE_EFFORTS } from "../request/catalog.js";
 
 export const SCHEMA_URL = "https://opencode.ai/config.json";
@@ -402,6 +402,16 @@ function retryOnChange(once, out) {
   }
 }
 
+/** Removes the package copies no record points at and no running OpenCode loaded (copies.js); the lines to print. */
+function sweepLines(env, records) {
+  const root = ourDataDir(env);
+  const { removed, inUse } = sweepCopies(root, recordedCopies(root, records));
+  return [
+    ...removed.map((dir) => `removed the package copy ${dir}`),
+    ...inUse.map(({ dir, pids }) => `kept the package copy ${dir}: OpenCode (pid ${pids.join(", ")}) still uses it; it is removed once that OpenCode has exited (the next start of OpenCode or of the installer does it)`),
+  ];
+}
+
 /** Writes the new config text with a `.bak` of the previous content (mode kept); ChangedMeanwhile when it changed since read. */
 function writeConfig(cfg, text) {
   if (cfg.text === null) {
@@ -486,6 +496,7 @@ function installOnce(o) {
   writeRecords(env, records);
   out(`installed ${PACKAGE_NAME} ${pkg.version} in ${cfg.target}:`);
   for (const change of plan.changes) out(`  ${change}`);
+  for (const line of sweepLines(env, records)) out(line);
   if (cfg.text !== null) out(`backup of the previous file: ${cfg.target}.bak`);
   out(`OpenCode's built-in ChatGPT login stays, but ours replaces it: config plugins register after the built-in ones, and the last plugin registering provider "openai" owns its login methods.`);
   out(`next: \`opencode auth login\`, choose OpenAI and sign in with ChatGPT; then check with \`npx ${PACKAGE_NAME} doctor\``);
@@ -563,11 +574,7 @@ function uninstallOnce(o) {
     out(`backup of the previous file: ${cfg.target}.bak`);
   }
   delete records[cfg.target];
-  const copyDir = copyDirOf(record?.entry, env);
-  if (copyDir && !Object.values(records).some((r) => copyDirOf(r.entry, env) === copyDir)) {
-    fs.rmSync(copyDir, { recursive: true, force: true });
-    out(`removed the package copy ${copyDir}`);
-  }
+  for (const line of sweepLines(env, records)) out(line);
   writeRecords(env, records);
   return 0;
 }

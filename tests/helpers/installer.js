@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SOURCE_CLI = path.join(ROOT, "js", "cli.js");
-export const REAL_OPENCODE = path.join(ROOT, "node_modules", ".bin", "opencode");
+export const REAL_OPENCODE = process.env.OCCW_OPENCODE || path.join(ROOT, "node_modules", ".bin", "opencode");
 export const PKG_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, "pkg-template", "package.json"), "utf8")).version;
 
 /** The node binary (under `bun test`, process.execPath is bun). */

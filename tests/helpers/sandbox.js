@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const DIST = path.join(ROOT, "dist");
-export const OPENCODE = path.join(ROOT, "node_modules/.bin/opencode");
+/** The real OpenCode: the pinned devDependency, or another release's binary named by OCCW_OPENCODE (scripts/test-opencode-versions). */
+export const OPENCODE = process.env.OCCW_OPENCODE || path.join(ROOT, "node_modules/.bin/opencode");
 export const PLUGIN_URL = pathToFileURL(path.join(DIST, "index.js")).href;
 
 export function makeSandbox({ plugin = PLUGIN_URL, config = {} } = {}) {
@@ -60,12 +61,20 @@ export function makeSandbox({ plugin = PLUGIN_URL, config = {} } = {}) {
 
 export function runProcess(cmd, args, { cwd, env, timeoutMs = 60_000, input } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    // its own process group: a timeout kills OpenCode's whole tree (older opencode-ai releases run the binary under
+    // a node wrapper, which a kill of the wrapper alone would orphan with our pipes still open)
+    const child = spawn(cmd, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, timeoutMs);
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
     child.on("close", (code, signal) => {

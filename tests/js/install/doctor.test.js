@@ -7,7 +7,7 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { compareVersions, decodeJwtPayload, minOpencodeVersion, summarizeLogin } from "../../../js/install/doctor.js";
-import { REAL_OPENCODE, chatgptJwt, makeSandbox } from "../../helpers/installer.js";
+import { PKG_VERSION, REAL_OPENCODE, chatgptJwt, makeSandbox } from "../../helpers/installer.js";
 
 const sandboxes = [];
 function sandbox() {
@@ -81,7 +81,7 @@ describe("doctor (CLI)", () => {
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const lines = res.stdout.trim().split("\n");
     assert.match(lines[0], /^opencode-chatgpt-wasm \S+ doctor$/);
-    assert.match(lines[1], /^✓ OpenCode 1\.18\.33 at .*\/bin\/opencode \(needs >= 1\.18\.29\)$/);
+    assert.match(lines[1], /^✓ OpenCode 1\.18\.33 at .*\/bin\/opencode \(needs >= 1\.17\.0\)$/);
     assert.match(lines[2], /^✓ plugin entry file:\/\/.*\/data\/opencode-chatgpt-wasm\/\S+\/index\.js in .*opencode\.json$/);
     assert.match(lines[3], /^✓ plugin .*index\.js loads and its wasm core works$/);
     assert.match(lines[4], /^✓ ChatGPT login: account acc-doctor-7, plan pro, dev@example\.com; access token valid until \S+ \(in (89|90) min\)$/);
@@ -94,13 +94,13 @@ describe("doctor (CLI)", () => {
   });
 
   test("reports an old OpenCode, a failing self test, a busy port and a readable auth.json, each with a fix", async () => {
-    const { s, cli } = await installed({ opencodeVersion: "1.17.2", selfTestOk: false, authMode: 0o644 });
+    const { s, cli } = await installed({ opencodeVersion: "1.15.13", selfTestOk: false, authMode: 0o644 });
     const busy = net.createServer();
     const port = await listen(busy);
     try {
       const res = await s.run(["doctor", "--offline"], { cli, extraEnv: { OPENCODE_CODEX_CALLBACK_PORT: String(port) } });
       assert.equal(res.code, 1);
-      assert.match(res.stdout, /✗ OpenCode 1\.17\.2 at .* is older than 1\.18\.29.*\n {4}fix: upgrade it: opencode upgrade/);
+      assert.match(res.stdout, /✗ OpenCode 1\.15\.13 at .* is older than 1\.17\.0.*\n {4}fix: upgrade it: opencode upgrade/);
       assert.match(res.stdout, /✗ plugin .* loads but its self test failed\n {4}fix: reinstall: npx opencode-chatgpt-wasm install/);
       assert.match(res.stdout, new RegExp(`✗ callback port ${port} is in use\\n {4}fix: close the program listening on ${port}`));
       assert.match(res.stdout, /✗ ChatGPT login: .*readable by other users \(mode 644\)\n {4}fix: chmod 600 /);
@@ -137,6 +137,7 @@ describe("doctor (CLI)", () => {
     const seen = [];
     const server = http.createServer((req, res) => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? "no-auth"}`);
+      if (req.url === "/npm/opencode-chatgpt-wasm") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "opencode-chatgpt-wasm", "dist-tags": { latest: "99.0.0" } }));
       res.writeHead(req.url.startsWith("/issuer") ? 200 : 401).end("{}");
     });
     const port = await listen(server);
@@ -144,13 +145,17 @@ describe("doctor (CLI)", () => {
     const closedPort = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
     try {
-      const ok = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${port}/issuer`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${port}/backend-api/codex/` } });
+      const registry = `http://127.0.0.1:${port}/npm/`;
+      const ok = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${port}/issuer`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${port}/backend-api/codex/`, npm_config_registry: registry } });
       assert.match(ok.stdout, new RegExp(`✓ login issuer reachable \\(127\\.0\\.0\\.1:${port}, HTTP 200\\)`));
       assert.match(ok.stdout, new RegExp(`✓ Codex backend reachable \\(127\\.0\\.0\\.1:${port}, HTTP 401\\)`));
-      assert.deepEqual(seen.sort(), ["GET /backend-api/codex/models no-auth", "GET /issuer/.well-known/openid-configuration no-auth"]);
-      const down = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${closedPort}`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${closedPort}` } });
+      // a newer version on the registry is a warning with the upgrade command, not a failure
+      assert.ok(ok.stdout.includes(`\n! a newer opencode-chatgpt-wasm is on ${registry}: 99.0.0 (the plugin entry has ${PKG_VERSION})\n    fix: upgrade: npx opencode-chatgpt-wasm@latest install\n`), ok.stdout);
+      assert.deepEqual(seen.sort(), ["GET /backend-api/codex/models no-auth", "GET /issuer/.well-known/openid-configuration no-auth", "GET /npm/opencode-chatgpt-wasm no-auth"]);
+      const down = await s.run(["doctor"], { cli, extraEnv: { OPENCODE_CODEX_ISSUER: `http://127.0.0.1:${closedPort}`, OPENCODE_CODEX_ENDPOINT: `http://127.0.0.1:${closedPort}`, npm_config_registry: `http://127.0.0.1:${closedPort}/` } });
       assert.equal(down.code, 1);
       assert.match(down.stdout, /✗ login issuer not reachable at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration: ECONNREFUSED\n {4}fix: check your network/);
+      assert.ok(down.stdout.includes(`\n- could not ask http://127.0.0.1:${closedPort}/ for the latest opencode-chatgpt-wasm: ECONNREFUSED\n`), down.stdout);
     } finally {
       server.close();
     }
@@ -160,6 +165,6 @@ describe("doctor (CLI)", () => {
     const { s, cli } = await installed({ opencodeVersion: null });
     s.realOpencode();
     const res = await s.run(["doctor", "--offline"], { cli });
-    assert.match(res.stdout, /✓ OpenCode 1\.\d+\.\d+ at .*\/opencode \(needs >= 1\.18\.29\)/);
+    assert.match(res.stdout, /✓ OpenCode 1\.\d+\.\d+ at .*\/opencode \(needs >= 1\.17\.0\)/);
   });
 });
