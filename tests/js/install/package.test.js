@@ -54,7 +54,7 @@ test("npm pack --dry-run lists the package files, README.md, LICENSE and the typ
     "README.md",
     "index.d.ts",
     "package.json",
-    ...fs.readdirSync(path.join(ROOT, "js"), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => f.split(path.sep).join("/")),
+    ...fs.readdirSync(path.join(ROOT, "js"), { recursive: true }).filter((f) => /\.(js|tsx)$/.test(f)).map((f) => f.split(path.sep).join("/")),
     "wasm/opencode_chatgpt_wasm.d.ts",
     "wasm/opencode_chatgpt_wasm.js",
     "wasm/opencode_chatgpt_wasm_bg.wasm",
