@@ -25,12 +25,15 @@ export type ChatgptPluginOptions = {
   stallSeconds?: number;
   /** `originator` header (OPENCODE_CODEX_ORIGINATOR). Default `opencode`. */
   originator?: string;
-  /** `User-Agent` header (OPENCODE_CODEX_USER_AGENT). Default `opencode/<v> (<os>; <arch>) opencode-chatgpt-wasm/<v>`. */
+  /** `User-Agent` header (OPENCODE_CODEX_USER_AGENT). Default `opencode/<client version> (<os> <release>; <arch>) opencode-chatgpt-wasm/<v>`. */
   userAgent?: string;
-  /** `version` header sent to the backend (OPENCODE_CODEX_CLIENT_VERSION). Default unset. */
+  /** The Codex client version we speak as: `/models?client_version=`, the `version` header and the User-Agent's version
+   * (OPENCODE_CODEX_CLIENT_VERSION). Default: the core's built-in version (at least every bundled model's minimum). */
   clientVersion?: string;
   /** Base URL for API-key logins (OPENCODE_OPENAI_API_BASE). Default unset: OpenCode's own OpenAI client. */
   apiBase?: string;
+  /** Let a project pinned to an account rotate to an account outside its pin (OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN=1). Default off. */
+  accountsLeavePin?: boolean | string;
   /** Debug lines on stderr, never holding tokens, codes or verifiers (OPENCODE_CODEX_DEBUG=1). Default off. */
   debug?: boolean | string | number;
 };
