@@ -8,7 +8,7 @@ import { catalogModels } from "./request/catalog.js";
 import { checkOpencode, minOpencodeVersion, runDoctor } from "./install/doctor.js";
 import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install/files.js";
 import { readConfigFile, resolveEntry } from "./install/files.js";
-import { locateConfig, parseConfig, runInstall, runUninstall } from "./install/install.js";
+import { locateConfig, parseConfig, runInstall, runUninstall, sweepPackageCopies } from "./install/install.js";
 import { applyTuiInstall, prepareTuiInstall, runTuiUninstall } from "./install/tui.js";
 import { runUsage } from "./tui/command.js";
 import { runAccounts } from "./accounts/cli.js";
@@ -90,8 +90,12 @@ async function main(argv, env) {
         const main = readConfigFile(locateConfig(common).file);
         parseConfig(main.text, main.target); // its errors come first, as before tui.json existed
         const tui = values["no-tui"] ? null : prepareTuiInstall(common, resolveEntry({ pkg: packageInfo(pkgDir), env, entryKind }).entry);
-        const code = runInstall({ ...common, models, entryKind, removeConflicts: values["remove-conflicts"] ?? false });
-        if (tui && code === 0) applyTuiInstall({ ...common, version: packageInfo(pkgDir).version }, tui);
+        // With a TUI entry, the old package copy is swept once tui.json no longer points into it either.
+        const code = runInstall({ ...common, models, entryKind, removeConflicts: values["remove-conflicts"] ?? false, sweep: !tui });
+        if (tui && code === 0) {
+          applyTuiInstall({ ...common, version: packageInfo(pkgDir).version }, tui);
+          sweepPackageCopies(env, out);
+        }
         const opencode = checkOpencode({ env, cwd: common.cwd, minVersion: minOpencodeVersion(packageInfo(pkgDir).manifest) });
         if (opencode.status !== "ok") out(`warning: ${opencode.detail}; ${opencode.fix}`);
         return code;

@@ -402,6 +402,11 @@ function retryOnChange(once, out) {
   }
 }
 
+/** Sweeps the package copies after the other records (tui.json's) moved too; prints what it did. */
+export function sweepPackageCopies(env, out) {
+  for (const line of sweepLines(env, readRecords(env))) out(line);
+}
+
 /** Removes the package copies no record points at and no running OpenCode loaded (copies.js); the lines to print. */
 function sweepLines(env, records) {
   const root = ourDataDir(env);
@@ -496,7 +501,7 @@ function installOnce(o) {
   writeRecords(env, records);
   out(`installed ${PACKAGE_NAME} ${pkg.version} in ${cfg.target}:`);
   for (const change of plan.changes) out(`  ${change}`);
-  for (const line of sweepLines(env, records)) out(line);
+  if (o.sweep !== false) for (const line of sweepLines(env, records)) out(line);
   if (cfg.text !== null) out(`backup of the previous file: ${cfg.target}.bak`);
   out(`OpenCode's built-in ChatGPT login stays, but ours replaces it: config plugins register after the built-in ones, and the last plugin registering provider "openai" owns its login methods.`);
   out(`next: \`opencode auth login\`, choose OpenAI and sign in with ChatGPT; then check with \`npx ${PACKAGE_NAME} doctor\``);
