@@ -3,6 +3,8 @@
 //! - [`transform`]: an OpenCode Responses API body in, a body the ChatGPT Codex backend accepts
 //!   out (store:false invariants, unsupported parameters, item repairs, effort clamping, a stable
 //!   `prompt_cache_key`), in one forward scan that copies untouched bytes.
+//! - [`turn`]: which turn of a session a body belongs to (for `x-codex-turn-state`).
+//! - [`resend`]: the body sent once more without its encrypted reasoning (`invalid_encrypted_content`).
 //! - [`models`]: the model catalog (bundled snapshot, the live `/models` list laid over it, name
 //!   resolution with retired names and `-effort` / `-fast` suffixes, the listing OpenCode shows).
 //!
@@ -10,4 +12,6 @@
 //! a cache file or the clock; the JS shim (`js/request/`, `js/transport/`) does those.
 
 pub mod models;
+pub mod resend;
 pub mod transform;
+pub mod turn;

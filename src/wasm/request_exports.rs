@@ -104,3 +104,20 @@ pub fn transform_request(
     set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
     Ok(result.into())
 }
+
+/// `turnOf(body: Uint8Array): {key: string, first: boolean} | null`: the turn a (transformed)
+/// body belongs to, for `x-codex-turn-state` (see `request::turn`).
+#[wasm_bindgen(js_name = turnOf)]
+pub fn turn_of(body: &[u8]) -> Result<JsValue, JsValue> {
+    let text = String::from_utf8_lossy(body);
+    to_js(&crate::request::turn::turn_of(&text))
+}
+
+/// `dropEncryptedReasoning(body: Uint8Array): Uint8Array | null`: the body without its encrypted
+/// reasoning items, or `null` when it has none (see `request::resend`).
+#[wasm_bindgen(js_name = dropEncryptedReasoning)]
+pub fn drop_encrypted_reasoning(body: &[u8]) -> Option<js_sys::Uint8Array> {
+    let text = String::from_utf8_lossy(body);
+    crate::request::resend::drop_encrypted_reasoning(&text)
+        .map(|out| js_sys::Uint8Array::from(out.as_bytes()))
+}
