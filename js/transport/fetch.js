@@ -1,9 +1,12 @@
 // The fetch OpenCode's OpenAI client uses for a ChatGPT login. The pipeline, each step in its own
 // module: transform the body (wasm) → credentials (auth.js) → send with retries (errors.js) →
-// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
+// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js),
+// re-sent while it stops before output (resend.js); `x-codex-turn-state` replayed within a turn (turn.js).
 import { callCore } from "../core.js";
-import { sendWithRetries, errorResponse } from "./errors.js";
-import { guardStream, collectJson } from "./stream.js";
+import { sendWithRetries, errorResponse, classifyHttpError } from "./errors.js";
+import { collectJson } from "./stream.js";
+import { resendingStream } from "./resend.js";
+import { createTurnStates } from "./turn.js";
 import { getCatalog, noticeOnce } from "../request/models.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
@@ -47,6 +50,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const catalog = await getCatalog();
       return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
     });
+  const turns = createTurnStates();
   return async function codexFetch(input, init) {
     const req = requestParts(input, init);
     const url = new URL(req.url);
@@ -84,19 +88,44 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     delete headers["session-id"];
     if (session) headers.session_id = session;
     if (isResponses) headers.accept = "text/event-stream";
+    // The turn this body belongs to (the core reads it from the body): its turn-state token rides along.
+    const turn = turns.begin(session, isResponses && body instanceof Uint8Array ? await callCore((core) => core.turnOf(body)) : null);
 
     const send = async () => {
       const login = await credentials.current();
-      const h = { ...headers, authorization: `Bearer ${login.access}` };
+      const h = { ...headers, ...turn.headers(), authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      return fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+      const r = await fetch(target, { method: req.method, headers: h, body, signal: req.signal });
+      turn.observe(r.headers);
+      return r;
+    };
+    const attempt = async () => {
+      let r = await sendWithRetries(send, { signal: req.signal });
+      if (r.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
+        r = await sendWithRetries(send, { signal: req.signal });
+      }
+      return r;
+    };
+    /** The body without its encrypted reasoning (invalid_encrypted_content), or null: nothing to drop. */
+    const dropReasoning = async () => {
+      const out = body instanceof Uint8Array ? await callCore((core) => core.dropEncryptedReasoning(body)) : null;
+      if (out) body = out;
+      return out != null;
     };
 
     let res;
+    let reasoningDropped = false;
     try {
-      res = await sendWithRetries(send, { signal: req.signal });
-      if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
-        res = await sendWithRetries(send, { signal: req.signal });
+      res = await attempt();
+      if (isResponses && res.status === 400) {
+        const text = await res.clone().text().catch(() => "");
+        const info = await classifyHttpError(res.status, res.headers, text);
+        const next = await callCore((core) => core.streamRetry(1, info.kind, undefined, 0, false));
+        if (next?.dropReasoning && (await dropReasoning())) {
+          reasoningDropped = true;
+          await res.body?.cancel().catch(() => {});
+          res = await attempt();
+        }
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
@@ -107,7 +136,13 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     Promise.resolve(quota?.observe?.(res.headers)).catch(() => {});
     if (!res.ok) return errorResponse(await readError(res));
     if (!isResponses || !res.body) return res;
-    const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    const resend = async ({ dropReasoning: drop }) => {
+      if (drop && !(await dropReasoning())) return null;
+      const r = await attempt();
+      Promise.resolve(quota?.observe?.(r.headers)).catch(() => {});
+      return r;
+    };
+    const guarded = await resendingStream(res, { resend, signal: req.signal, stallSeconds: cfg.stallSeconds, reasoningDropped });
     if (!wantsJson) return guarded;
     try {
       return new Response(await collectJson(guarded), { status: 200, headers: { "content-type": "application/json" } });

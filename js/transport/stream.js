@@ -27,9 +27,10 @@ const unref = (t) => (t?.unref?.(), t);
  * forwarded as they are (views, no copy): the core only says how many held bytes form whole events.
  * Stall and abort are watched by one timer and one listener per stream, not per chunk.
  */
-export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
+export async function guardStream(res, { stallSeconds = 300, signal, hold = false } = {}) {
   const core = await loadCore();
-  const rewriter = callLoaded(core, () => new core.StreamRewriter());
+  // hold: nothing is forwarded before the first output event (resend.js may then re-send unseen).
+  const rewriter = callLoaded(core, () => new core.StreamRewriter(hold));
   const reader = res.body.getReader();
   const stallMs = Math.max(1, stallSeconds * 1000);
   const held = []; // chunks (or their tails) read but not forwarded yet
@@ -74,7 +75,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
       }
     }
   };
-  const failure = () => new ChatGPTStreamError(rewriter.errorMessage(), rewriter.errorKind() ?? "other");
+  const failure = () => Object.assign(new ChatGPTStreamError(rewriter.errorMessage(), rewriter.errorKind() ?? "other"), { retryAfterMs: rewriter.retryAfterMs });
 
   const body = new ReadableStream({
     start() {
