@@ -46,8 +46,9 @@ function sleep(ms, signal) {
  * @param {boolean} [opts.reasoningDropped]  the request already went without encrypted reasoning
  * @param {() => number} [opts.random]  jitter source
  * @param {(info: {retry: number, stop: string, delayMs: number}) => void} [opts.onRetry]
+ * @param {(ms: number, signal?: AbortSignal) => Promise<void>} [opts.wait]  the backoff sleep (a test seam)
  */
-export async function resendingStream(first, { resend, signal, stallSeconds, reasoningDropped = false, random = Math.random, onRetry } = {}) {
+export async function resendingStream(first, { resend, signal, stallSeconds, reasoningDropped = false, random = Math.random, onRetry, wait = sleep } = {}) {
   const core = await loadCore();
   const guard = (res) => guardStream(res, { stallSeconds, signal, hold: true });
   const firstGuarded = await guard(first);
@@ -60,13 +61,13 @@ export async function resendingStream(first, { resend, signal, stallSeconds, rea
   /** A reader on a re-sent stream, or throws the error the user reads. */
   async function recover(err) {
     for (;;) {
-      if (forwarded || cancelled || signal?.aborted || err?.name === "AbortError") throw err;
+      if (forwarded || err?.outputStarted || cancelled || signal?.aborted || err?.name === "AbortError") throw err;
       const stop = stopOf(err);
       const next = callLoaded(core, () => core.streamRetry(retries + 1, stop, err?.retryAfterMs ?? undefined, random(), dropped));
       if (!next) throw err;
       retries += 1;
       onRetry?.({ retry: retries, stop, delayMs: next.delayMs });
-      await sleep(next.delayMs, signal);
+      await wait(next.delayMs, signal);
       if (cancelled) throw err;
       let res;
       try {
