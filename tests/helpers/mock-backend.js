@@ -62,8 +62,9 @@ function chunks(text) {
 }
 
 /**
- * Starts the mock. `handler(req, record)` may return {status, headers, body} or a string (an SSE
- * body); the default answers every Responses call with textStream(defaultText).
+ * Starts the mock. `handler(req, record)` may return {status, headers, body}, a string (an SSE
+ * body) or {raw(res)} (writes the reply itself); the default answers every Responses call with
+ * textStream(defaultText).
  * Opt-in behaviours of the live service:
  * - `turnState`: every `/responses` reply carries `x-codex-turn-state` (one token per turn and
  *   session); the mock checks that a turn's further requests echo it and that a turn's first
@@ -123,6 +124,7 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
       else out = { status: 404, body: JSON.stringify({ error: { message: "not found in mock" } }) };
     }
     if (typeof out === "string") out = { status: 200, headers: { "content-type": "text/event-stream" }, body: out };
+    if (out.raw) return out.raw(res); // the handler writes (or breaks) the reply itself
     res.writeHead(out.status ?? 200, { ...(out.headers ?? { "content-type": "application/json" }), ...turnHeader });
     if (out.stream) {
       for await (const piece of out.stream) res.write(piece);
