@@ -10,7 +10,7 @@ use crate::request::turn::input_items;
 pub fn drop_encrypted_reasoning(body: &str) -> Option<String> {
     let (whole, items) = input_items(body)?;
     let dropped = |h: &crate::request::turn::Head<'_>| {
-        h.kind.as_deref() == Some("reasoning") && h.encrypted_content.is_some()
+        h.kind.as_deref() == Some("reasoning") && h.encrypted_content
     };
     if !items.iter().any(|(_, h)| dropped(h)) {
         return None;
@@ -85,6 +85,7 @@ mod tests {
             r#"{"input":[]}"#,
             r#"{"input":[{"type":"reasoning","summary":[]}]}"#,
             r#"{"input":[{"type":"message","encrypted_content":"x"}]}"#,
+            r#"{"input":[{"type":"reasoning","encrypted_content":"x","type":"message"}]}"#,
         ] {
             assert_eq!(drop_encrypted_reasoning(body), None, "{body}");
         }
@@ -92,6 +93,14 @@ mod tests {
             drop_encrypted_reasoning(r#"{"input":[{"type":"reasoning","encrypted_content":"x"}]}"#)
                 .as_deref(),
             Some(r#"{"input":[]}"#)
+        );
+        // A member given twice counts as its last value (as the backend's JSON reader takes it).
+        assert_eq!(
+            drop_encrypted_reasoning(
+                r#"{"input":[{"type":"message","type":"reasoning","encrypted_content":null,"encrypted_content":"x"},1]}"#
+            )
+            .as_deref(),
+            Some(r#"{"input":[1]}"#)
         );
     }
 }

@@ -23,16 +23,50 @@ pub struct Turn {
     pub first: bool,
 }
 
-/// The members of one input item this crate looks at; every other member is skipped unread.
-#[derive(Debug, Default, Deserialize)]
+/// The members of one input item this crate looks at; every other member is skipped unread. A
+/// member given twice counts as its last value (as JSON.parse reads it).
+#[derive(Debug, Default)]
 pub(crate) struct Head<'a> {
-    #[serde(rename = "type", borrow, default)]
     pub kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
     pub role: Option<std::borrow::Cow<'a, str>>,
-    /// Present and not null.
-    #[serde(default)]
-    pub encrypted_content: Option<serde::de::IgnoredAny>,
+    /// `encrypted_content` is present and not null.
+    pub encrypted_content: bool,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Head<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Head<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an input item")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Head<'a>, M::Error> {
+                let mut head = Head::default();
+                let text = |raw: &'de RawValue| {
+                    serde_json::from_str::<std::borrow::Cow<'de, str>>(raw.get()).ok()
+                };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "type" => head.kind = text(map.next_value::<&'de RawValue>()?),
+                        "role" => head.role = text(map.next_value::<&'de RawValue>()?),
+                        "encrypted_content" => {
+                            head.encrypted_content =
+                                map.next_value::<&'de RawValue>()?.get() != "null"
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(head)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 impl Head<'_> {

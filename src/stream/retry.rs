@@ -93,10 +93,11 @@ pub fn next(
             ErrorKind::Transport | ErrorKind::Other | ErrorKind::ResponseIncomplete => {
                 after(backoff())
             }
-            // A rate limit waits what the backend said, when that is short; else backoff.
+            // A rate limit waits what the backend said (codex-rs `try_parse_retry_after`), when
+            // that is short; else backoff.
             ErrorKind::RateLimited => match retry_after_ms {
                 Some(ms) if ms > MAX_WAIT_MS => None,
-                Some(ms) => after(ms.max(backoff())),
+                Some(ms) => after(ms),
                 None => after(backoff()),
             },
             ErrorKind::EncryptedContent if !reasoning_dropped => Some(Resend {
@@ -185,7 +186,7 @@ mod tests {
     fn a_rate_limit_waits_what_the_backend_said() {
         let rl = Stop::Failed(ErrorKind::RateLimited);
         assert_eq!(next(1, rl, Some(11_054), 0.5, false), wait(11_054));
-        assert_eq!(next(1, rl, Some(28), 0.5, false), wait(200));
+        assert_eq!(next(1, rl, Some(28), 0.5, false), wait(28));
         assert_eq!(next(1, rl, Some(120_000), 0.5, false), None);
         assert_eq!(next(3, rl, None, 0.5, false), wait(800));
     }

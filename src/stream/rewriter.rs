@@ -70,6 +70,8 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
         }
         _ => return None,
     };
+    // The wait the backend named, read from its own words (ours round it).
+    let retry_after_ms = retry_after_from_text(&message);
     let (kind, message) = classify_code(&code, &message).unwrap_or_else(|| {
         let detail = match (message.is_empty(), code.is_empty()) {
             (true, true) => String::new(),
@@ -82,7 +84,6 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
             format!("the ChatGPT backend reported an error{detail}"),
         )
     });
-    let retry_after_ms = retry_after_from_text(&message);
     Some(StreamFailure {
         kind,
         message,
@@ -268,6 +269,14 @@ impl BufferedRewriter {
         Self::default()
     }
 
+    /// Over [`StreamRewriter::holding`].
+    pub fn holding() -> Self {
+        Self {
+            rewriter: StreamRewriter::holding(),
+            pending: Vec::new(),
+        }
+    }
+
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, SseError> {
         self.pending.extend_from_slice(chunk);
         let n = self.rewriter.push(chunk)?;
@@ -342,14 +351,14 @@ mod tests {
     fn error_events_of_both_shapes() {
         let a = failure(
             "error",
-            r#"{"type":"error","code":"rate_limit_exceeded","message":"Please try again in 3s"}"#,
+            r#"{"type":"error","code":"rate_limit_exceeded","message":"Please try again in 2.5s"}"#,
         );
         assert_eq!(
             a,
             Some(StreamFailure {
                 kind: ErrorKind::RateLimited,
                 message: "ChatGPT rate limit reached; try again in 3 s".into(),
-                retry_after_ms: Some(3000),
+                retry_after_ms: Some(2500),
             })
         );
         let b = failure(
@@ -372,10 +381,7 @@ mod tests {
     }
 
     fn run_holding(chunks: &[&[u8]]) -> (Vec<Vec<u8>>, StreamRewriter) {
-        let mut r = BufferedRewriter {
-            rewriter: StreamRewriter::holding(),
-            pending: Vec::new(),
-        };
+        let mut r = BufferedRewriter::holding();
         let mut out: Vec<Vec<u8>> = chunks.iter().map(|c| r.push(c).unwrap()).collect();
         out.push(r.finish());
         (out, r.rewriter)
