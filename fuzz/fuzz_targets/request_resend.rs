@@ -1,7 +1,8 @@
 //! The turn of a body (`x-codex-turn-state`) and the re-send without encrypted reasoning
 //! (`invalid_encrypted_content`), on arbitrary bytes and on bodies the transform wrote: neither
 //! panics; a body with reasoning dropped is valid JSON, keeps every other item byte for byte and in
-//! order, has no encrypted reasoning left (a second drop finds nothing), and names the same turn.
+//! order, has no encrypted reasoning left (a second drop finds nothing), and names the same turn
+//! (read from the body, and as the transform names it).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -53,5 +54,16 @@ fuzz_target!(|data: &[u8]| {
     check(&body);
     if let Ok(t) = transform(&body, &CATALOG, &Options::default()) {
         check(&t.body);
+        // The transform's own naming of the turn (what JS uses) survives the drop too.
+        if let Some(out) = drop_encrypted_reasoning(&t.body) {
+            let again = transform(&out, &CATALOG, &Options::default()).expect("a body we wrote");
+            let before =
+                transform(&t.body, &CATALOG, &Options::default()).expect("a body we wrote");
+            assert_eq!(
+                again.turn.map(|t| t.key),
+                before.turn.map(|t| t.key),
+                "the transform names another turn after the drop"
+            );
+        }
     }
 });

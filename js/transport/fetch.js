@@ -59,6 +59,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     let body = req.body;
     let cacheKey;
+    let turnInfo = null;
     let wantsJson = false;
     if (isResponses) {
       refreshModels?.();
@@ -72,6 +73,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
         }
         body = out.body;
         cacheKey = out.promptCacheKey;
+        turnInfo = out.turn ?? null;
         // The core read the caller's top-level `stream`: anything but `true` wants one JSON reply.
         wantsJson = out.callerStreams === false;
         noticeOnce(out.notice, notice);
@@ -88,8 +90,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     delete headers["session-id"];
     if (session) headers.session_id = session;
     if (isResponses) headers.accept = "text/event-stream";
-    // The turn this body belongs to (the core reads it from the body): its turn-state token rides along.
-    const turn = turns.begin(session, isResponses && body instanceof Uint8Array ? await callCore((core) => core.turnOf(body)) : null);
+    // The turn this body belongs to (the transform named it): its turn-state token rides along.
+    const turn = turns.begin(session, turnInfo);
 
     const send = async () => {
       const login = await credentials.current();

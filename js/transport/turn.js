@@ -1,7 +1,7 @@
 // `x-codex-turn-state`: the backend's sticky-routing token for one turn. Kept per session and turn
-// (the core's turnOf names the turn from the body), replayed on the further requests of that turn
-// and on re-sends, never on another turn or session. The first value of a turn wins (as codex-rs'
-// OnceLock). In memory only: nothing of it outlives the process.
+// (the core names the turn while it transforms the body: `transformRequest(...).turn`), replayed
+// on the further requests of that turn and on re-sends, never on another turn or session. The
+// first value of a turn wins (as codex-rs' OnceLock). In memory only: nothing outlives the process.
 export const TURN_STATE_HEADER = "x-codex-turn-state";
 const MAX_TURNS = 256; // the oldest entries go first; a live session uses one
 

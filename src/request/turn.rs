@@ -6,9 +6,11 @@
 //! OpenCode sends the whole conversation each time (`store: false`): a turn's first request ends
 //! with the user's message; its follow-ups repeat that message and add the tool calls and their
 //! outputs after it. So a turn is named by its last user message — how many user messages the
-//! input holds up to it and a hash of its bytes — and a body whose input ends with that message is
-//! the turn's first request. JS keeps the token per session and turn; this module only reads the
-//! body (the one the transform wrote). Pure; never fails: a body it cannot read has no turn.
+//! input holds up to it and a hash of its `content` — and a body whose input ends with that message
+//! is the turn's first request. The transform names the turn of every body it writes, in its one
+//! scan ([`crate::request::transform::Transformed::turn`]); [`turn_of`] is the same reading of a
+//! finished body (a reference for tests and fuzzing). JS keeps the token per session and turn.
+//! Pure; never fails: a body without a user message has no turn.
 
 use std::ops::Range;
 
@@ -23,6 +25,16 @@ pub struct Turn {
     pub first: bool,
 }
 
+impl Turn {
+    /// The turn whose last user message is the `users`-th, with this raw `content` JSON.
+    pub fn named(users: usize, content: &str, first: bool) -> Turn {
+        Turn {
+            key: format!("{users}:{:016x}", fnv1a(content.as_bytes())),
+            first,
+        }
+    }
+}
+
 /// The members of one input item this crate looks at; every other member is skipped unread. A
 /// member given twice counts as its last value (as JSON.parse reads it).
 #[derive(Debug, Default)]
@@ -31,6 +43,8 @@ pub(crate) struct Head<'a> {
     pub role: Option<std::borrow::Cow<'a, str>>,
     /// `encrypted_content` is present and not null.
     pub encrypted_content: bool,
+    /// The raw JSON of `content`.
+    pub content: Option<&'a str>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Head<'a> {
@@ -53,6 +67,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Head<'a> {
                     match key.as_ref() {
                         "type" => head.kind = text(map.next_value::<&'de RawValue>()?),
                         "role" => head.role = text(map.next_value::<&'de RawValue>()?),
+                        "content" => head.content = Some(map.next_value::<&'de RawValue>()?.get()),
                         "encrypted_content" => {
                             head.encrypted_content =
                                 map.next_value::<&'de RawValue>()?.get() != "null"
@@ -109,16 +124,16 @@ pub(crate) fn input_items(body: &str) -> Option<(Range<usize>, Vec<(Range<usize>
 pub fn turn_of(body: &str) -> Option<Turn> {
     let (_, items) = input_items(body)?;
     let users = items.iter().filter(|(_, h)| h.is_user_message()).count();
-    let (last, (span, _)) = items
+    let (last, (span, head)) = items
         .iter()
         .enumerate()
         .rev()
         .find(|(_, (_, h))| h.is_user_message())?;
-    let hash = fnv1a(body.as_bytes().get(span.clone())?);
-    Some(Turn {
-        key: format!("{users}:{hash:016x}"),
-        first: last + 1 == items.len(),
-    })
+    let content = match head.content {
+        Some(c) => c,
+        None => body.get(span.clone())?,
+    };
+    Some(Turn::named(users, content, last + 1 == items.len()))
 }
 
 /// FNV-1a, 64 bit: a cheap name for a message's bytes (not a secret, not an integrity check).
@@ -137,23 +152,29 @@ mod tests {
     const TURN2: &str =
         include_str!("../../tests/fixtures/requests/captured/opencode-1.18.33-turn2.json");
 
-    fn sent(captured: &str) -> String {
+    /// The transform's turn of a body, checked against the reading of the body it wrote.
+    fn sent(captured: &str) -> Option<Turn> {
         use crate::request::{models::Catalog, transform};
-        transform::transform(
+        let out = transform::transform(
             captured,
             &Catalog::bundled(),
             &transform::Options::default(),
         )
-        .expect("transform")
-        .body
+        .expect("transform");
+        assert_eq!(
+            out.turn,
+            turn_of(&out.body),
+            "the transform and the reading differ"
+        );
+        out.turn
     }
 
     #[test]
     fn a_tool_loop_follow_up_is_the_same_turn_and_not_its_first_request() {
         // What OpenCode 1.18.33 sent, as our transform sends it: the user's message; then that
         // message again with the read call and its output after it.
-        let first = turn_of(&sent(TURN1)).expect("turn 1");
-        let follow_up = turn_of(&sent(TURN2)).expect("turn 1, follow-up");
+        let first = sent(TURN1).expect("turn 1");
+        let follow_up = sent(TURN2).expect("turn 1, follow-up");
         assert!(first.first);
         assert!(!follow_up.first);
         assert_eq!(first.key, follow_up.key);
@@ -168,10 +189,18 @@ mod tests {
         let answer = r#"{"type":"message","role":"assistant","content":[{"type":"output_text","text":"ok"}]}"#;
         let u2 =
             r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}"#;
-        let t1 = turn_of(&body(u1)).unwrap();
-        let t1b = turn_of(&body(&[u1, call, out].join(","))).unwrap();
-        let t2 = turn_of(&body(&[u1, call, out, answer, u2].join(","))).unwrap();
+        let t1 = sent(&body(u1)).unwrap();
+        let t1b = sent(&body(&[u1, call, out].join(","))).unwrap();
+        let t2 = sent(&body(&[u1, call, out, answer, u2].join(","))).unwrap();
         let t2b = turn_of(&body(&[u1, call, out, answer, u2, call].join(","))).unwrap();
+        // A user message with an id (re-written without it) names the same turn.
+        let with_id = u2.replacen('{', r#"{"id":"msg_1","#, 1);
+        assert_eq!(
+            sent(&body(&[u1, call, out, answer, &with_id].join(","))),
+            Some(t2.clone())
+        );
+        let after_tools = include_str!("../../tests/fixtures/requests/after-tool-calls.input.json");
+        assert_eq!(sent(after_tools).map(|t| t.first), Some(false));
         assert_eq!(
             (t1.first, t1b.first, t2.first, t2b.first),
             (true, false, true, false)

@@ -63,7 +63,7 @@ impl CoreError for BadOptions {
 
 /// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
 /// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
-/// notice: string|null, promptCacheKey: string, callerStreams: boolean}`. Throws a coded error: `request-not-json`,
+/// notice: string|null, promptCacheKey: string, callerStreams: boolean, turn: {key, first}|null}`. Throws a coded error: `request-not-json`,
 /// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(
@@ -102,15 +102,8 @@ pub fn transform_request(
     set("notice", &text(out.notice))?;
     set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
     set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
+    set("turn", &to_js(&out.turn)?)?;
     Ok(result.into())
-}
-
-/// `turnOf(body: Uint8Array): {key: string, first: boolean} | null`: the turn a (transformed)
-/// body belongs to, for `x-codex-turn-state` (see `request::turn`).
-#[wasm_bindgen(js_name = turnOf)]
-pub fn turn_of(body: &[u8]) -> Result<JsValue, JsValue> {
-    let text = String::from_utf8_lossy(body);
-    to_js(&crate::request::turn::turn_of(&text))
 }
 
 /// `dropEncryptedReasoning(body: Uint8Array): Uint8Array | null`: the body without its encrypted
