@@ -58,7 +58,12 @@ function usageError(message) {
 }
 
 async function main(argv, env) {
-  if (argv[0] === "accounts") return runAccounts({ argv: argv.slice(1), env, cwd: process.cwd(), out: (line) => process.stdout.write(`${line}\n`) });
+  if (argv[0] === "accounts") {
+    const { resolveConfig } = await import("./config.js");
+    const { revokeLogin } = await import("./auth/revoke.js");
+    const cfg = resolveConfig({}, env);
+    return runAccounts({ argv: argv.slice(1), env, cwd: process.cwd(), out: (line) => process.stdout.write(`${line}\n`), revoke: (login) => revokeLogin(cfg, login) });
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

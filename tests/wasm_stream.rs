@@ -30,7 +30,7 @@ fn rewriter_forwards_identical_bytes_at_every_split() {
     let bytes = STREAM.as_bytes();
     for cut in 0..=bytes.len() {
         // push/finish say how many of the held bytes to forward; the caller keeps the bytes.
-        let mut r = x::StreamRewriter::new();
+        let mut r = x::StreamRewriter::new(None);
         let first = r.push(&bytes[..cut]).unwrap();
         let second = r.push(&bytes[cut..]).unwrap();
         let last = r.finish();
@@ -48,7 +48,7 @@ fn rewriter_forwards_identical_bytes_at_every_split() {
 
 #[wasm_bindgen_test]
 fn rewriter_reports_failure_and_truncation() {
-    let mut r = x::StreamRewriter::new();
+    let mut r = x::StreamRewriter::new(None);
     let failed = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"usage_not_included\",\"message\":\"x\"}}}\n\n";
     let head = "data: {\"type\":\"response.created\"}\n\n";
     assert_eq!(
@@ -66,7 +66,7 @@ fn rewriter_reports_failure_and_truncation() {
         .unwrap()
         .contains("does not include Codex"));
 
-    let mut t = x::StreamRewriter::new();
+    let mut t = x::StreamRewriter::new(None);
     let cut = STREAM.find("event: response.completed").unwrap();
     t.push(&STREAM.as_bytes()[..cut]).unwrap();
     t.finish();

@@ -2,7 +2,8 @@
 //! byte-identical; with one, what came out is a prefix of the stream; completion, failure and
 //! "ended early" never depend on chunk boundaries, and equal a plain reading: every event parsed by
 //! `SseParser`, typed by `event_type`, checked by `failure` in order. With a failure, exactly the
-//! events before it come out.
+//! events before it come out. In holding mode (stream retries) the outcome is the same, and what
+//! comes out is nothing until an output event or the completion, then the same bytes.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -20,7 +21,12 @@ struct Input {
 }
 
 fn run(parts: &[&[u8]]) -> (Vec<u8>, bool, Option<StreamFailure>, bool) {
-    let mut r = BufferedRewriter::new();
+    run_with(parts, BufferedRewriter::new()).0
+}
+
+type Outcome = (Vec<u8>, bool, Option<StreamFailure>, bool);
+
+fn run_with(parts: &[&[u8]], mut r: BufferedRewriter) -> (Outcome, bool) {
     let mut out = Vec::new();
     for part in parts {
         let forwarded = r
@@ -30,7 +36,14 @@ fn run(parts: &[&[u8]]) -> (Vec<u8>, bool, Option<StreamFailure>, bool) {
     }
     out.extend(r.finish());
     let r = r.rewriter;
-    (out, r.completed(), r.failure().cloned(), r.ended_early())
+    (
+        (out, r.completed(), r.failure().cloned(), r.ended_early()),
+        r.output_started(),
+    )
+}
+
+fn holding() -> BufferedRewriter {
+    BufferedRewriter::holding()
 }
 
 fn parse(data: &[u8]) -> Vec<Event> {
@@ -46,7 +59,7 @@ fn reference(data: &[u8]) -> (bool, Option<StreamFailure>, usize) {
     let mut completed = false;
     for (i, e) in events.iter().enumerate() {
         match event_type(e) {
-            "response.completed" | "response.incomplete" => completed = true,
+            "response.completed" => completed = true,
             kind => {
                 if let Some(f) = failure(kind, &e.data) {
                     return (completed, Some(f), i);
@@ -88,6 +101,25 @@ fuzz_target!(|input: Input| {
         (completed, &failed),
         "differs from the plain reading"
     );
+    for parts in [vec![&data[..]], chunks(&data, &input.cuts)] {
+        let (held, started) = run_with(&parts, holding());
+        assert_eq!(
+            (held.1, &held.2, held.3),
+            (whole.1, &whole.2, whole.3),
+            "holding changed the outcome"
+        );
+        if started || held.1 {
+            assert_eq!(
+                held.0, whole.0,
+                "holding forwarded other bytes once output started"
+            );
+        } else {
+            assert!(
+                held.0.is_empty(),
+                "holding forwarded bytes before any output"
+            );
+        }
+    }
     if failed.is_some() {
         for out in [&whole.0, &chunked.0] {
             let events = parse(out);

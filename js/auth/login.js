@@ -6,6 +6,8 @@
 import { createRequire } from "node:module";
 import { callCore } from "../core.js";
 import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
+import { readStoredLogin, defaultAuthPath } from "./credentials.js";
+import { revokeReplaced } from "./revoke.js";
 
 export const LABELS = Object.freeze({
   browser: "ChatGPT Plus/Pro (browser)",
@@ -195,6 +197,7 @@ function pasteMethod(cfg, d) {
  */
 export function loginMethods(cfg, deps = {}) {
   const d = {
+    previousLogin: () => readStoredLogin(defaultAuthPath()),
     fetch: (...args) => fetch(...args),
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -203,5 +206,32 @@ export function loginMethods(cfg, deps = {}) {
     lingerMs: 1_000,
     ...deps,
   };
-  return [browserMethod(cfg, d), deviceMethod(cfg, d), pasteMethod(cfg, d), { type: "api", label: LABELS.apiKey }];
+  return [browserMethod(cfg, d), deviceMethod(cfg, d), pasteMethod(cfg, d)].map((m) => revokingReplaced(m, cfg, d)).concat({ type: "api", label: LABELS.apiKey });
+}
+
+/**
+ * The method with one addition: when its callback yields a new login, the login stored before it
+ * (OpenCode writes the new one after the callback returns) has its refresh token revoked, best effort.
+ */
+function revokingReplaced(method, cfg, d) {
+  return {
+    ...method,
+    async authorize(...args) {
+      const flow = await method.authorize(...args);
+      return {
+        ...flow,
+        async callback(...cbArgs) {
+          const login = await flow.callback(...cbArgs);
+          if (login?.type === "success") {
+            let previous = null;
+            try {
+              previous = d.previousLogin();
+            } catch {}
+            await revokeReplaced(cfg, previous, login, { fetch: d.fetch });
+          }
+          return login;
+        },
+      };
+    },
+  };
 }

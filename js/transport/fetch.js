@@ -1,9 +1,12 @@
 // The fetch OpenCode's OpenAI client uses for a ChatGPT login. The pipeline, each step in its own
 // module: transform the body (wasm) → credentials (auth.js) → send with retries (errors.js) →
-// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js).
+// one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js),
+// re-sent while it stops before output (resend.js); `x-codex-turn-state` replayed within a turn (turn.js).
 import { callCore } from "../core.js";
-import { sendWithRetries, errorResponse } from "./errors.js";
-import { guardStream, collectJson } from "./stream.js";
+import { sendWithRetries, errorResponse, classifyHttpError } from "./errors.js";
+import { collectJson } from "./stream.js";
+import { resendingStream } from "./resend.js";
+import { createTurnStates } from "./turn.js";
 import { getCatalog, noticeOnce, noteModelsEtag } from "../request/models.js";
 import { credentialUrl, redirectRefused, NO_REDIRECT } from "./guard.js";
 import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
@@ -50,6 +53,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const catalog = await getCatalog();
       return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
     });
+  const turns = createTurnStates();
   return async function codexFetch(input, init) {
     const req = requestParts(input, init);
     const url = new URL(req.url);
@@ -63,6 +67,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     let body = req.body;
     let cacheKey;
+    let turnInfo = null;
     let wantsJson = false;
     if (isResponses) {
       refreshModels?.();
@@ -76,6 +81,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
         }
         body = out.body;
         cacheKey = out.promptCacheKey;
+        turnInfo = out.turn ?? null;
         // The core read the caller's top-level `stream`: anything but `true` wants one JSON reply.
         wantsJson = out.callerStreams === false;
         noticeOnce(out.notice, notice);
@@ -93,21 +99,46 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     delete headers["session-id"];
     if (session) headers.session_id = session;
     if (isResponses) headers.accept = "text/event-stream";
+    // The turn this body belongs to (the transform named it): its turn-state token rides along.
+    const turn = turns.begin(session, turnInfo);
 
     const send = async () => {
       const login = await credentials.current();
-      const h = { ...headers, authorization: `Bearer ${login.access}` };
+      const h = { ...headers, ...turn.headers(), authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      return transport(target, { method: req.method, headers: h, body, signal: req.signal, redirect: NO_REDIRECT });
+      const r = await transport(target, { method: req.method, headers: h, body, signal: req.signal, redirect: NO_REDIRECT });
+      turn.observe(r.headers);
+      return r;
+    };
+    const bodyTimeoutMs = Math.min(ERROR_BODY_MS, (cfg.stallSeconds ?? 300) * 1000);
+    const attempt = async () => {
+      let r = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
+      if (r.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
+        await r.body?.cancel().catch(() => {});
+        r = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
+      }
+      return r;
+    };
+    /** The body without its encrypted reasoning (invalid_encrypted_content), or null: nothing to drop. */
+    const dropReasoning = async () => {
+      const out = body instanceof Uint8Array ? await callCore((core) => core.dropEncryptedReasoning(body)) : null;
+      if (out) body = out;
+      return out != null;
     };
 
     let res;
+    let reasoningDropped = false;
     try {
-      const bodyTimeoutMs = Math.min(ERROR_BODY_MS, (cfg.stallSeconds ?? 300) * 1000);
-      res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
-      if (res.status === 401 && credentials.onUnauthorized && (await credentials.onUnauthorized())) {
-        await res.body?.cancel().catch(() => {});
-        res = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
+      res = await attempt();
+      if (isResponses && res.status === 400) {
+        const { text } = await readCapped(res.clone(), { maxBytes: SMALL_BODY_BYTES, timeoutMs: bodyTimeoutMs });
+        const info = await classifyHttpError(res.status, res.headers, text);
+        const next = await callCore((core) => core.streamRetry(1, info.kind, undefined, 0, false));
+        if (next?.dropReasoning && (await dropReasoning())) {
+          reasoningDropped = true;
+          await res.body?.cancel().catch(() => {});
+          res = await attempt();
+        }
       }
     } catch (err) {
       if (req.signal?.aborted) throw err;
@@ -121,7 +152,13 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     if (redirectRefused(res)) return errorResponse(redirectRefused(res));
     if (!res.ok) return errorResponse({ ...(await readError(res, cfg.stallSeconds)), context: await errorContext(cfg) });
     if (!isResponses || !res.body) return res;
-    const guarded = await guardStream(res, { stallSeconds: cfg.stallSeconds, signal: req.signal });
+    const resend = async ({ dropReasoning: drop }) => {
+      if (drop && !(await dropReasoning())) return null;
+      const r = await attempt();
+      Promise.resolve(quota?.observe?.(r.headers)).catch(() => {});
+      return r;
+    };
+    const guarded = await resendingStream(res, { resend, signal: req.signal, stallSeconds: cfg.stallSeconds, reasoningDropped });
     if (!wantsJson) return guarded;
     try {
       return new Response(await collectJson(guarded), { status: 200, headers: { "content-type": "application/json" } });

@@ -27,9 +27,10 @@ const unref = (t) => (t?.unref?.(), t);
  * forwarded as they are (views, no copy): the core only says how many held bytes form whole events.
  * Stall and abort are watched by one timer and one listener per stream, not per chunk.
  */
-export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
+export async function guardStream(res, { stallSeconds = 300, signal, hold = false } = {}) {
   const core = await loadCore();
-  const rewriter = callLoaded(core, () => new core.StreamRewriter());
+  // hold: nothing is forwarded before the first output event (resend.js may then re-send unseen).
+  const rewriter = callLoaded(core, () => new core.StreamRewriter(hold));
   const reader = res.body.getReader();
   const stallMs = Math.max(1, stallSeconds * 1000);
   const held = []; // chunks (or their tails) read but not forwarded yet
@@ -50,20 +51,31 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
     else timer = unref(setTimeout(watch, stallMs - idle));
   };
   const onAbort = () => stop(signal.reason ?? new DOMException("Aborted", "AbortError"));
+  let sentNow = false; // bytes were enqueued during the current pull
+  let pendingError; // an error that waits until the bytes enqueued before it were read
   const end = (controller, err) => {
     closed = true;
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
     held.length = 0;
+    // The core knew whether an output event passed (resend.js re-sends only streams without one).
+    if (err && typeof err === "object" && err.outputStarted === undefined) {
+      try {
+        err.outputStarted = rewriter.outputStarted;
+      } catch {}
+    }
     try {
       rewriter.free();
     } catch {}
-    if (err) controller.error(err);
+    // controller.error() would discard what this pull enqueued: deliver that first.
+    if (err && sentNow) pendingError = err;
+    else if (err) controller.error(err);
     else controller.close();
   };
   /** Enqueues the first `n` held bytes: whole chunks as they are, a split chunk as a view + a copied tail. */
   const forward = (controller, n) => {
     while (n > 0 && held.length) {
+      sentNow = true;
       const c = held[0];
       if (c.byteLength <= n) {
         controller.enqueue(compact(c));
@@ -76,7 +88,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
       }
     }
   };
-  const failure = () => new ChatGPTStreamError(rewriter.errorMessage(), rewriter.errorKind() ?? "other");
+  const failure = () => Object.assign(new ChatGPTStreamError(rewriter.errorMessage(), rewriter.errorKind() ?? "other"), { retryAfterMs: rewriter.retryAfterMs });
 
   const body = new ReadableStream({
     start() {
@@ -85,6 +97,8 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
       timer = unref(setTimeout(watch, stallMs));
     },
     async pull(controller) {
+      if (pendingError) return controller.error(pendingError);
+      sentNow = false;
       while (!closed) {
         let chunk;
         try {
@@ -111,9 +125,7 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
         } catch (err) {
           reader.cancel().catch(() => {});
           if (stopped) return end(controller, stopped);
-          if (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted) return end(controller, err);
-          // A reset or a closed socket: say what broke, in words, with the runtime's reason in brackets.
-          return end(controller, new ChatGPTStreamError(`the connection to the ChatGPT backend broke during the answer (${err?.message ?? err}); try again`, "transport"));
+          return end(controller, err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err));
         }
       }
     },
@@ -131,6 +143,13 @@ export async function guardStream(res, { stallSeconds = 300, signal } = {}) {
   headers.delete("content-length");
   headers.delete("content-encoding");
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** A read that failed (the connection was reset or closed mid-body), in words; the core's own errors (sse-*) as they are. */
+export function brokenConnection(err) {
+  if (String(err?.code).startsWith("sse-")) return new ChatGPTStreamError(err.message, err.code);
+  const why = err?.cause?.code ?? err?.code ?? err?.message ?? "read error";
+  return new ChatGPTStreamError(`the connection to the ChatGPT backend broke before the response completed (${why}); try again`, "transport");
 }
 
 /** The final Responses JSON of a (guarded) SSE body; throws a readable error. */

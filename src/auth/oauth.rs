@@ -226,6 +226,24 @@ pub fn token_exchange_body(
 }
 
 #[derive(serde::Serialize)]
+struct RevokeRequest<'a> {
+    token: &'a str,
+    token_type_hint: &'a str,
+    client_id: &'a str,
+}
+
+/// JSON body of `POST {issuer}/oauth/revoke` for a refresh token that a new login replaced:
+/// `{token, token_type_hint: "refresh_token", client_id}` (RFC 7009).
+pub fn revoke_body(refresh_token: &str, client_id: Option<&str>) -> String {
+    let req = RevokeRequest {
+        token: refresh_token,
+        token_type_hint: "refresh_token",
+        client_id: client_id.unwrap_or(CLIENT_ID),
+    };
+    serde_json::to_string(&req).unwrap_or_default()
+}
+
+#[derive(serde::Serialize)]
 struct RefreshRequest<'a> {
     client_id: &'a str,
     grant_type: &'a str,
@@ -450,6 +468,18 @@ mod tests {
     use proptest::prelude::*;
 
     const STATE: &str = "st_Abc-123";
+
+    #[test]
+    fn revoke_body_names_the_refresh_token_and_the_client() {
+        assert_eq!(
+            revoke_body("rt-\"1", None),
+            r#"{"token":"rt-\"1","token_type_hint":"refresh_token","client_id":"app_EMoamEEZ73f0CkXaXp7hrann"}"#
+        );
+        assert_eq!(
+            revoke_body("r", Some("c")),
+            r#"{"token":"r","token_type_hint":"refresh_token","client_id":"c"}"#
+        );
+    }
 
     #[test]
     fn authorize_url_has_every_parameter_percent_encoded() {

@@ -4,6 +4,8 @@
 //!   out (store:false invariants, unsupported parameters, item repairs, effort clamping, a stable
 //!   `prompt_cache_key`), in one forward scan that copies untouched bytes.
 //! - [`client`]: the client identity (the Codex CLI version we speak as, the User-Agent).
+//! - [`turn`]: which turn of a session a body belongs to (for `x-codex-turn-state`).
+//! - [`resend`]: the body sent once more without its encrypted reasoning (`invalid_encrypted_content`).
 //! - [`models`]: the model catalog (bundled snapshot, the live `/models` list laid over it, name
 //!   resolution with retired names and `-effort` / `-fast` suffixes, the listing OpenCode shows).
 //!
@@ -12,4 +14,6 @@
 
 pub mod client;
 pub mod models;
+pub mod resend;
 pub mod transform;
+pub mod turn;

@@ -60,6 +60,10 @@ pub struct Transformed {
     /// did not ask for a stream (`false`, absent, anything else: the Responses API default is a
     /// JSON reply) the SSE must be collected into one JSON response.
     pub caller_streams: bool,
+    /// The turn this body belongs to (`x-codex-turn-state`), when it holds a user message.
+    /// (Not in the golden files: JS receives it as its own field.)
+    #[serde(skip)]
+    pub turn: Option<crate::request::turn::Turn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,6 +315,17 @@ pub fn transform(
         caller_streams: match scanned.value(Slot::Stream) {
             Some((span, _)) => scanned.raw(span)? == "true",
             None => false,
+        },
+        turn: match &scanned.input {
+            Some(InputValue::Items(items)) => match items.last_user {
+                Some((at, content)) => Some(crate::request::turn::Turn::named(
+                    items.users,
+                    scanned.raw(content)?,
+                    at + 1 == items.count(),
+                )),
+                None => None,
+            },
+            _ => None,
         },
     })
 }

@@ -40,6 +40,11 @@ pub enum ErrorKind {
     ContextLength,
     /// The request never got an HTTP answer (JS-side network failure).
     Transport,
+    /// `invalid_encrypted_content`: reasoning saved from an earlier turn cannot be read (another
+    /// login or workspace); sent once more without it (see [`crate::request::resend`]).
+    EncryptedContent,
+    /// `response.incomplete`: the backend stopped the answer early, with a reason.
+    ResponseIncomplete,
     Other,
 }
 
@@ -73,6 +78,10 @@ pub fn classify_code(code: &str, message: &str) -> Option<(ErrorKind, String)> {
         ),
         "insufficient_quota" => (ErrorKind::QuotaExceeded, QUOTA_EXCEEDED.into()),
         "usage_not_included" => (ErrorKind::NotIncluded, NOT_INCLUDED.into()),
+        "invalid_encrypted_content" => (
+            ErrorKind::EncryptedContent,
+            "the ChatGPT backend could not read the reasoning saved from an earlier turn (it belongs to another login or workspace); start a new session".into(),
+        ),
         "invalid_prompt" => (ErrorKind::BadRequest, format!("the ChatGPT backend rejected the prompt: {}", short(message))),
         "server_is_overloaded" | "slow_down" => {
             (ErrorKind::Server, format!("the ChatGPT backend is overloaded; try again{}", if wait.is_empty() { " in a moment" } else { &wait }))
@@ -333,6 +342,8 @@ pub fn retry_delay(
         | ErrorKind::Unauthorized
         | ErrorKind::BadRequest
         | ErrorKind::ContextLength
+        | ErrorKind::EncryptedContent
+        | ErrorKind::ResponseIncomplete
         | ErrorKind::Other => None,
     }
 }

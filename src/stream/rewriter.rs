@@ -1,12 +1,15 @@
 //! The pass-through for the SSE body OpenCode reads: forwards whole events as they arrive,
 //! byte-identical, and tracks whether the response completed or failed. The only rewrite: a
-//! failure event (`response.failed` / `error`) is withheld and turned into a readable message for
-//! JS to raise. Peeks the event type without parsing JSON; parses only failure events. No I/O.
+//! failure event (`response.failed` / `error` / `response.incomplete`) is withheld and turned into
+//! a readable message for JS to raise. In holding mode ([`StreamRewriter::holding`]) nothing is
+//! forwarded before the first output event (or the end): a stream that fails before output can be
+//! re-sent with nothing of it shown (see [`crate::stream::retry`]). Peeks the event type without
+//! parsing JSON; parses only failure events and the few events before output. No I/O.
 
 use serde_json::Value;
 
 use crate::auth::redact::display_text;
-use crate::stream::errors_http::{classify_code, ErrorKind};
+use crate::stream::errors_http::{classify_code, retry_after_from_text, ErrorKind};
 use crate::stream::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, SseScanner};
 
 /// Why a stream failed, in words.
@@ -14,7 +17,18 @@ use crate::stream::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, Sse
 pub struct StreamFailure {
     pub kind: ErrorKind,
     pub message: String,
+    /// The wait the backend asked for ("try again in 11.054s"), when it said one.
+    pub retry_after_ms: Option<u64>,
 }
+
+/// Event types that come before any output and tell the user nothing: held back in holding mode.
+/// Every other type (output items, deltas, content parts, reasoning, anything new) is output.
+const PREAMBLE: [&str; 4] = [
+    "response.created",
+    "response.in_progress",
+    "response.queued",
+    "codex.rate_limits",
+];
 
 /// The event's type: its `event:` field, else the data's `"type"` (first occurrence, unparsed).
 pub fn event_type(ev: &Event) -> &str {
@@ -37,6 +51,9 @@ fn peek_type(data: &str) -> Option<&str> {
 
 /// The failure an event of type `kind` reports, if it is one.
 pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
+    if kind == "response.incomplete" {
+        return Some(incomplete(data));
+    }
     let (code, message) = match kind {
         "response.failed" | "error" => {
             let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
@@ -54,6 +71,8 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
         }
         _ => return None,
     };
+    // The wait the backend named, read from its own words (ours round it).
+    let retry_after_ms = retry_after_from_text(&message);
     let (kind, message) = classify_code(&code, &message).unwrap_or_else(|| {
         // Backend text as shown: no control or format characters, credentials redacted.
         let (code, message) = (display_text(&code, 60), display_text(&message, 200));
@@ -68,7 +87,37 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
             format!("the ChatGPT backend reported an error{detail}"),
         )
     });
-    Some(StreamFailure { kind, message })
+    Some(StreamFailure {
+        kind,
+        message,
+        retry_after_ms,
+    })
+}
+
+/// `response.incomplete`: an error with its `incomplete_details.reason`, in words.
+fn incomplete(data: &str) -> StreamFailure {
+    let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    let reason = v
+        .pointer("/response/incomplete_details/reason")
+        .or_else(|| v.pointer("/incomplete_details/reason"))
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty());
+    let what = match reason {
+        Some("max_output_tokens") => " (reason: max_output_tokens): the answer reached the model's output limit; ask for a shorter answer or continue".to_string(),
+        Some("content_filter") => " (reason: content_filter): the answer was stopped by the content filter; rephrase the request".to_string(),
+        Some(other) => format!(" (reason: {}); try again", short_reason(other)),
+        None => " (no reason given); try again".to_string(),
+    };
+    StreamFailure {
+        kind: ErrorKind::ResponseIncomplete,
+        message: format!("the ChatGPT backend ended the response incomplete{what}"),
+        retry_after_ms: None,
+    }
+}
+
+/// A reason as the backend sent it, shortened and without control characters.
+fn short_reason(r: &str) -> String {
+    r.chars().filter(|c| !c.is_control()).take(80).collect()
 }
 
 /// See the module doc. The bytes themselves stay with the caller (JS keeps the chunks and
@@ -82,11 +131,23 @@ pub struct StreamRewriter {
     forwarded: u64,
     completed: bool,
     failed: Option<StreamFailure>,
+    /// Holding mode: forward nothing until output started or the stream ended.
+    hold: bool,
+    output_started: bool,
 }
 
 impl StreamRewriter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A rewriter that holds every byte back until the first output event (anything but
+    /// [`PREAMBLE`]) or the completion; a failure or an early end before that forwards nothing.
+    pub fn holding() -> Self {
+        Self {
+            hold: true,
+            ..Self::default()
+        }
     }
 
     /// Takes the next chunk; returns how many of the bytes not forwarded yet (those held back
@@ -125,6 +186,9 @@ impl StreamRewriter {
     }
 
     fn release(&mut self, upto: u64) -> usize {
+        if self.hold && !self.output_started && !self.completed {
+            return 0;
+        }
         let ready = upto.saturating_sub(self.forwarded);
         self.forwarded += ready;
         usize::try_from(ready).unwrap_or(usize::MAX)
@@ -134,30 +198,53 @@ impl StreamRewriter {
     fn observe_all(&mut self, found: &[Scanned], chunk: &[u8], chunk_start: u64) -> Option<u64> {
         for ev in found {
             match ev.kind {
-                Kind::Completed | Kind::Incomplete => self.completed = true,
-                Kind::Failed | Kind::Error | Kind::Unknown => {
+                Kind::Completed => self.completed = true,
+                Kind::ItemAdded | Kind::ItemDone | Kind::Delta => self.output_started = true,
+                Kind::Other if self.output_started => {}
+                Kind::Other => {
+                    let raw = self.carry.raw(ev, chunk, chunk_start);
+                    let preamble =
+                        parse_event(&raw).is_some_and(|e| PREAMBLE.contains(&event_type(&e)));
+                    self.output_started = !preamble;
+                }
+                Kind::Incomplete | Kind::Failed | Kind::Error | Kind::Unknown => {
                     match parse_event(&self.carry.raw(ev, chunk, chunk_start)) {
                         Some(e) => match event_type(&e) {
-                            "response.completed" | "response.incomplete" => self.completed = true,
-                            kind => self.failed = failure(kind, &e.data),
+                            "response.completed" => self.completed = true,
+                            t if PREAMBLE.contains(&t) => {}
+                            t @ ("response.incomplete" | "response.failed" | "error") => {
+                                self.failed = failure(t, &e.data)
+                            }
+                            t => {
+                                // An unknown-kind event of another type is output.
+                                self.output_started = true;
+                                self.failed = failure(t, &e.data);
+                            }
                         },
                         None if ev.kind == Kind::Failed => {
                             self.failed = failure("response.failed", "")
                         }
                         None if ev.kind == Kind::Error => self.failed = failure("error", ""),
+                        None if ev.kind == Kind::Incomplete => {
+                            self.failed = failure("response.incomplete", "")
+                        }
                         None => {}
                     }
                     if self.failed.is_some() {
                         return Some(ev.start);
                     }
                 }
-                _ => {}
             }
         }
         None
     }
 
-    /// `response.completed` or `response.incomplete` was seen.
+    /// An output event (item, delta, anything but [`PREAMBLE`]) was seen.
+    pub fn output_started(&self) -> bool {
+        self.output_started
+    }
+
+    /// `response.completed` was seen.
     pub fn completed(&self) -> bool {
         self.completed
     }
@@ -183,6 +270,14 @@ pub struct BufferedRewriter {
 impl BufferedRewriter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Over [`StreamRewriter::holding`].
+    pub fn holding() -> Self {
+        Self {
+            rewriter: StreamRewriter::holding(),
+            pending: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, SseError> {
@@ -259,13 +354,14 @@ mod tests {
     fn error_events_of_both_shapes() {
         let a = failure(
             "error",
-            r#"{"type":"error","code":"rate_limit_exceeded","message":"Please try again in 3s"}"#,
+            r#"{"type":"error","code":"rate_limit_exceeded","message":"Please try again in 2.5s"}"#,
         );
         assert_eq!(
             a,
             Some(StreamFailure {
                 kind: ErrorKind::RateLimited,
-                message: "ChatGPT rate limit reached; try again in 3 s".into()
+                message: "ChatGPT rate limit reached; try again in 3 s".into(),
+                retry_after_ms: Some(2500),
             })
         );
         let b = failure(
@@ -276,7 +372,8 @@ mod tests {
             b,
             Some(StreamFailure {
                 kind: ErrorKind::Other,
-                message: "the ChatGPT backend reported an error: boom (weird)".into()
+                message: "the ChatGPT backend reported an error: boom (weird)".into(),
+                retry_after_ms: None,
             })
         );
         assert_eq!(
@@ -284,6 +381,83 @@ mod tests {
             Some("the ChatGPT backend reported an error".into())
         );
         assert_eq!(failure("response.output_text.delta", "{}"), None);
+    }
+
+    fn run_holding(chunks: &[&[u8]]) -> (Vec<Vec<u8>>, StreamRewriter) {
+        let mut r = BufferedRewriter::holding();
+        let mut out: Vec<Vec<u8>> = chunks.iter().map(|c| r.push(c).unwrap()).collect();
+        out.push(r.finish());
+        (out, r.rewriter)
+    }
+
+    const CREATED: &str =
+        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{}}\n\n";
+    const PROGRESS: &str = "data: {\"type\":\"response.in_progress\",\"response\":{}}\n\n";
+    const ADDED: &str = "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\",\"item\":{}}\n\n";
+
+    #[test]
+    fn holding_forwards_nothing_before_output_then_everything_from_the_first_output_event() {
+        let (out, r) = run_holding(&[
+            CREATED.as_bytes(),
+            PROGRESS.as_bytes(),
+            ADDED.as_bytes(),
+            b"data: {\"type\":\"response.completed\"}\n\n",
+        ]);
+        assert_eq!(out[0], b"");
+        assert_eq!(out[1], b"");
+        assert_eq!(out[2], [CREATED, PROGRESS, ADDED].concat().as_bytes());
+        assert_eq!(out[3], b"data: {\"type\":\"response.completed\"}\n\n");
+        assert!(r.output_started() && r.completed());
+    }
+
+    #[test]
+    fn holding_a_stream_that_ends_or_fails_before_output_forwards_nothing() {
+        let (out, r) = run_holding(&[CREATED.as_bytes(), PROGRESS.as_bytes()]);
+        assert!(out.iter().all(Vec::is_empty));
+        assert!(r.ended_early() && !r.output_started());
+        let failed = "data: {\"type\":\"response.failed\",\"response\":{\"error\":{\"code\":\"server_error\",\"message\":\"boom\"}}}\n\n";
+        let (out, r) = run_holding(&[CREATED.as_bytes(), failed.as_bytes()]);
+        assert!(out.iter().all(Vec::is_empty));
+        assert_eq!(r.failure().map(|f| f.kind), Some(ErrorKind::Other));
+        // A stream that completes without any output item is forwarded whole.
+        let done = "data: {\"type\":\"response.completed\"}\n\n";
+        let (out, r) = run_holding(&[CREATED.as_bytes(), done.as_bytes()]);
+        assert_eq!(out.concat(), [CREATED, done].concat().as_bytes());
+        assert!(r.completed() && !r.output_started());
+        // An event of a type we do not know counts as output.
+        let new = "data: {\"type\":\"response.new_thing\"}\n\n";
+        let (out, r) = run_holding(&[CREATED.as_bytes(), new.as_bytes()]);
+        assert!(r.output_started());
+        assert_eq!(out[1], [CREATED, new].concat().as_bytes());
+    }
+
+    #[test]
+    fn response_incomplete_is_an_error_with_its_reason() {
+        let inc = "event: response.incomplete\ndata: {\"type\":\"response.incomplete\",\"response\":{\"status\":\"incomplete\",\"incomplete_details\":{\"reason\":\"max_output_tokens\"}}}\n\n";
+        let (out, r) = run(&[ADDED.as_bytes(), inc.as_bytes()]);
+        assert_eq!(out, ADDED.as_bytes());
+        assert_eq!(
+            r.failure(),
+            Some(&StreamFailure {
+                kind: ErrorKind::ResponseIncomplete,
+                message: "the ChatGPT backend ended the response incomplete (reason: max_output_tokens): the answer reached the model's output limit; ask for a shorter answer or continue".into(),
+                retry_after_ms: None,
+            })
+        );
+        assert!(!r.completed());
+        let m = |data: &str| failure("response.incomplete", data).unwrap().message;
+        assert_eq!(
+            m(r#"{"response":{"incomplete_details":{"reason":"content_filter"}}}"#),
+            "the ChatGPT backend ended the response incomplete (reason: content_filter): the answer was stopped by the content filter; rephrase the request"
+        );
+        assert_eq!(
+            m(r#"{"response":{"incomplete_details":{"reason":"odd\nthing"}}}"#),
+            "the ChatGPT backend ended the response incomplete (reason: oddthing); try again"
+        );
+        assert_eq!(
+            m("{}"),
+            "the ChatGPT backend ended the response incomplete (no reason given); try again"
+        );
     }
 
     #[test]

@@ -420,3 +420,9 @@ pub fn generate_state() -> Result<String, JsValue> {
 pub fn decode_jwt(token: &str) -> Result<JsValue, JsValue> {
     to_js(&jwt::decode(token).map_err(|e| to_js_error(&e))?)
 }
+
+/// `revokeBody(refresh, clientId?): string` (JSON for `POST {issuer}/oauth/revoke`).
+#[wasm_bindgen(js_name = revokeBody)]
+pub fn revoke_body(refresh: &str, client_id: Option<String>) -> String {
+    oauth::revoke_body(refresh, client_id.as_deref())
+}

@@ -104,7 +104,7 @@ impl CoreError for BadOptions {
 
 /// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
 /// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
-/// notice: string|null, promptCacheKey: string, callerStreams: boolean}`. Throws a coded error: `request-not-json`,
+/// notice: string|null, promptCacheKey: string, callerStreams: boolean, turn: {key, first}|null}`. Throws a coded error: `request-not-json`,
 /// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(
@@ -143,5 +143,15 @@ pub fn transform_request(
     set("notice", &text(out.notice))?;
     set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
     set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
+    set("turn", &to_js(&out.turn)?)?;
     Ok(result.into())
+}
+
+/// `dropEncryptedReasoning(body: Uint8Array): Uint8Array | null`: the body without its encrypted
+/// reasoning items, or `null` when it has none (see `request::resend`).
+#[wasm_bindgen(js_name = dropEncryptedReasoning)]
+pub fn drop_encrypted_reasoning(body: &[u8]) -> Option<js_sys::Uint8Array> {
+    let text = String::from_utf8_lossy(body);
+    crate::request::resend::drop_encrypted_reasoning(&text)
+        .map(|out| js_sys::Uint8Array::from(out.as_bytes()))
 }

@@ -28,9 +28,30 @@ pub struct StreamRewriter(rewriter::StreamRewriter);
 
 #[wasm_bindgen(js_class = StreamRewriter)]
 impl StreamRewriter {
+    /// `new StreamRewriter(hold?)`: with `hold`, nothing is forwarded before the first output
+    /// event (a stream that stops before it can be re-sent unseen).
     #[wasm_bindgen(constructor)]
-    pub fn new() -> StreamRewriter {
-        StreamRewriter(rewriter::StreamRewriter::new())
+    pub fn new(hold: Option<bool>) -> StreamRewriter {
+        StreamRewriter(if hold == Some(true) {
+            rewriter::StreamRewriter::holding()
+        } else {
+            rewriter::StreamRewriter::new()
+        })
+    }
+
+    /// An output event (item, delta, …) was seen.
+    #[wasm_bindgen(getter, js_name = outputStarted)]
+    pub fn output_started(&self) -> bool {
+        self.0.output_started()
+    }
+
+    /// The wait (ms) the failure asked for, or `undefined`.
+    #[wasm_bindgen(getter, js_name = retryAfterMs)]
+    pub fn retry_after_ms(&self) -> Option<f64> {
+        self.0
+            .failure()
+            .and_then(|f| f.retry_after_ms)
+            .map(|ms| ms as f64)
     }
 
     /// How many of the bytes not forwarded yet (held back earlier, then this chunk's) form whole
@@ -68,7 +89,7 @@ impl StreamRewriter {
 
 impl Default for StreamRewriter {
     fn default() -> Self {
-        Self::new()
+        Self::new(None)
     }
 }
 
@@ -163,4 +184,27 @@ pub fn quota_warning(prev: JsValue, next: JsValue) -> Result<Option<String>, JsV
     };
     let prev = decode(prev)?;
     Ok(decode(next)?.and_then(|next| limits::warning(prev.as_ref(), &next)))
+}
+
+/// `streamRetry(retry, stop, retryAfterMs, rand01, reasoningDropped)`: `{delayMs, dropReasoning}`
+/// for re-send number `retry` of a stream that stopped before output, or `null`: report the stop.
+/// `stop`: `ended_early`, `stall`, `too_large` or an error kind (anything else: a read error).
+#[wasm_bindgen(js_name = streamRetry)]
+pub fn stream_retry(
+    retry: u32,
+    stop: &str,
+    retry_after_ms: Option<f64>,
+    rand01: f64,
+    reasoning_dropped: bool,
+) -> Result<JsValue, JsValue> {
+    let ra = retry_after_ms
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(|v| v as u64);
+    to_js(&crate::stream::retry::next(
+        retry,
+        crate::stream::retry::Stop::from_name(stop),
+        ra,
+        rand01,
+        reasoning_dropped,
+    ))
 }

@@ -87,16 +87,42 @@ export function requestVersion(headers) {
   return parseVersion(headers.version) ?? parseVersion(/^[^/\s]+\/(\S+)/.exec(headers["user-agent"] ?? "")?.[1]);
 }
 
+/** A stream that starts an answer with `text`, then ends with `response.incomplete` and `reason`. */
+export function incompleteStream(text, reason = "max_output_tokens", { id = "resp_incomplete" } = {}) {
+  const full = textStream(text, { id });
+  const cut = full.indexOf("event: response.completed");
+  return full.slice(0, cut) + sseEvent("response.incomplete", { response: { id, object: "response", status: "incomplete", incomplete_details: { reason }, output: [] } });
+}
+
+/** The live service's turn bookkeeping, as the mock sees it: the last user message names the turn. */
+function turnOf(json) {
+  const input = Array.isArray(json?.input) ? json.input : [];
+  let last = -1;
+  input.forEach((item, i) => {
+    if (item?.role === "user" && (item.type === undefined || item.type === "message")) last = i;
+  });
+  if (last < 0) return null;
+  const users = input.slice(0, last + 1).filter((item) => item?.role === "user" && (item.type === undefined || item.type === "message")).length;
+  return { key: `${users}:${JSON.stringify(input[last])}`, first: last === input.length - 1 };
+}
+
 function chunks(text) {
   const words = text.split(/(?<= )/);
   return words.length ? words : [text];
 }
 
 /**
- * Starts the mock. `handler(req, record)` may return {status, headers, body} or a string (an SSE
- * body); the default answers every Responses call with textStream(defaultText).
+ * Starts the mock. `handler(req, record)` may return {status, headers, body}, a string (an SSE
+ * body) or {raw(res)} (writes the reply itself); the default answers every Responses call with
+ * textStream(defaultText).
+ * Opt-in behaviours of the live service:
+ * - `turnState`: every `/responses` reply carries `x-codex-turn-state` (one token per turn and
+ *   session); the mock checks that a turn's further requests echo it and that a turn's first
+ *   request carries none: `turnStateViolations()` lists what went wrong.
+ * - `drops: {times, after: "headers"|"created", match?(record)}`: the first `times` matching
+ *   `/responses` calls get the headers (and `response.created`), then the connection is closed.
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops } = {}) {
   const requests = [];
   let catalog = models;
   let catalogEtag = modelsEtag;
@@ -119,6 +145,10 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     const asked = parseVersion(new URL(url, "http://x").searchParams.get("client_version")) ?? [0, 0, 0];
     return { ...catalog, models: catalog.models.filter((m) => { const min = parseVersion(m.minimal_client_version); return !min || !versionBelow(asked, min); }) };
   };
+  const turnTokens = new Map(); // session + turn key -> token issued
+  const violations = [];
+  let dropped = 0;
+  let tokenSeq = 0;
   const server = http.createServer(async (req, res) => {
     const parts = [];
     for await (const c of req) parts.push(c);
@@ -130,6 +160,32 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     const record = { method: req.method, url: req.url, headers: req.headers, raw, json };
     requests.push(record);
     const isResponses = req.method === "POST" && req.url.startsWith("/backend-api/codex/responses");
+    let turnHeader = {};
+    if (isResponses && turnState) {
+      const turn = turnOf(json);
+      const sent = req.headers["x-codex-turn-state"];
+      if (turn) {
+        const id = `${req.headers.session_id ?? json?.prompt_cache_key}\n${turn.key}`;
+        const issued = turnTokens.get(id);
+        // A re-send of a turn's first request may carry the token its first attempt got; nothing else may.
+        const resend = turn.first && sent !== undefined && sent === issued;
+        if (turn.first && sent !== undefined && !resend) violations.push(`request ${requests.length - 1}: a turn's first request carries x-codex-turn-state of another turn`);
+        if (!turn.first && issued && sent === undefined) violations.push(`request ${requests.length - 1}: the turn's x-codex-turn-state was not echoed`);
+        if (!turn.first && sent !== undefined && sent !== issued) violations.push(`request ${requests.length - 1}: x-codex-turn-state of another turn or session`);
+        if ((turn.first && !resend) || !issued) turnTokens.set(id, `ts-${++tokenSeq}`);
+        turnHeader = { "x-codex-turn-state": turnTokens.get(id) };
+        record.turn = turn;
+      }
+    }
+    if (isResponses && drops && dropped < drops.times && (drops.match?.(record) ?? true)) {
+      dropped += 1;
+      record.dropped = true;
+      res.writeHead(200, { "content-type": "text/event-stream", ...turnHeader });
+      res.flushHeaders();
+      const head = drops.after === "created" ? sseEvent("response.created", { response: { id: "resp_dropped", status: "in_progress", output: [] } }) : "";
+      res.write(head, () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
     let out = handler ? await handler(req, record, requests) : undefined;
     if (out === undefined) {
       if (isResponses) out = gate(record) ?? textStream(defaultText);
@@ -140,7 +196,8 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
       else out = { status: 404, body: JSON.stringify({ error: { message: "not found in mock" } }) };
     }
     if (typeof out === "string") out = { status: 200, headers: { "content-type": "text/event-stream" }, body: out };
-    const headers = { ...(out.headers ?? { "content-type": "application/json" }) };
+    if (out.raw) return out.raw(res); // the handler writes (or breaks) the reply itself
+    const headers = { ...(out.headers ?? { "content-type": "application/json" }), ...turnHeader };
     if (isResponses && modelsEtagOnResponses) headers["x-models-etag"] = catalogEtag;
     res.writeHead(out.status ?? 200, headers);
     if (out.stream) {
@@ -163,6 +220,8 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
       catalog = doc;
       catalogEtag = etag;
     },
+    /** What the `turnState` checks found wrong (empty: the client followed the turn rules). */
+    turnStateViolations: () => [...violations],
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }

@@ -25,7 +25,8 @@ export async function startMockIssuer(opts = {}) {
   const state = {
     codes: new Map(), // code -> {challenge, redirectUri}
     refreshTokens: new Map(), // token -> "live" | "used"
-    counts: { authorize: 0, token: 0, refresh: 0, refreshReused: 0, usercode: 0, devicePoll: 0 },
+    counts: { authorize: 0, token: 0, refresh: 0, refreshReused: 0, usercode: 0, devicePoll: 0, revoke: 0 },
+    revoked: [], // refresh tokens revoked through /oauth/revoke (secrets: compare, never print)
     requests: [],
     seq: 0,
     devicePolls: 0,
@@ -112,6 +113,19 @@ export async function startMockIssuer(opts = {}) {
       return json(res, 400, { error: "unsupported_grant_type" });
     }
 
+    if (req.method === "POST" && url.pathname === "/oauth/revoke") {
+      // RFC 7009 with a JSON body, as PROTOCOL.md describes it: {token, token_type_hint, client_id}.
+      state.counts.revoke += 1;
+      let body;
+      try {
+        body = (req.headers["content-type"] ?? "").includes("json") ? JSON.parse(raw) : null;
+      } catch {}
+      if (!body || body.client_id !== CLIENT_ID) return json(res, 400, { error: "invalid_client" });
+      if (typeof body.token !== "string" || body.token_type_hint !== "refresh_token") return json(res, 400, { error: "invalid_request" });
+      state.revoked.push(body.token);
+      if (state.refreshTokens.has(body.token)) state.refreshTokens.set(body.token, "revoked");
+      return json(res, 200, {});
+    }
     if (req.method === "POST" && url.pathname === "/api/accounts/deviceauth/usercode") {
       state.counts.usercode += 1;
       return json(res, 200, { device_auth_id: "dev-auth-1", user_code: "ABCD-EFGH", interval: "1" });

@@ -49,7 +49,8 @@ test("debug output of sign-in, refresh and error paths holds no secret; a refres
       case "500-once":
         return hits === 1 ? { status: 500, headers: { "content-type": "text/html", "retry-after": "0" }, body: "<html>oops</html>" } : textStream("after a 500");
       case "fail-stream":
-        return { status: 200, headers: SSE, body: sseEvent("response.created", { response: {} }) + sseEvent("response.failed", { response: { error: { code: "server_error", message: "the model broke" } } }) };
+        // After output started (before it, a server_error is re-sent up to 5 times: slower than Bun's 5 s test budget).
+        return { status: 200, headers: SSE, body: sseEvent("response.created", { response: {} }) + sseEvent("response.output_item.added", { output_index: 0, item: { type: "message" } }) + sseEvent("response.failed", { response: { error: { code: "server_error", message: "the model broke" } } }) };
       default:
         return textStream("fine");
     }

@@ -36,6 +36,10 @@ pub(super) struct Input {
     /// The `content`s of the messages that open the conversation (the leading user, developer
     /// and system messages): what a derived prompt cache key is made of.
     pub opening: Vec<Span>,
+    /// User messages sent, and the last one: its index in `items` and its `content` (else the
+    /// whole item) — what names the turn (`request::turn`).
+    pub users: usize,
+    pub last_user: Option<(usize, Span)>,
 }
 
 /// Per-item facts gathered while scanning its members.
@@ -60,6 +64,8 @@ pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, Syn
         items: Vec::new(),
         fields: Vec::new(),
         opening: Vec::new(),
+        users: 0,
+        last_user: None,
     };
     let mut opening_done = false;
     // call_ids of every call item seen so far (function_call, custom_tool_call, local_shell_call, …),
@@ -173,6 +179,13 @@ pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, Syn
             input.fields.truncate(fields_start);
         }
         if let Some(item) = item {
+            if kind == "message"
+                && facts.role.as_deref() == Some("user")
+                && !matches!(item, Item::Orphan { .. })
+            {
+                input.users += 1;
+                input.last_user = Some((input.items.len(), facts.content.unwrap_or(span)));
+            }
             input.items.push(item);
         }
     }
@@ -180,6 +193,11 @@ pub(super) fn scan<'a>(sc: &mut Scanner<'a>, text: &'a str) -> Result<Input, Syn
 }
 
 impl Input {
+    /// How many items go out.
+    pub(super) fn count(&self) -> usize {
+        self.items.len()
+    }
+
     /// Writes the repaired array. `None` only if a span does not belong to `text` (a bug).
     pub(super) fn write(&self, text: &str, out: &mut String) -> Option<()> {
         let raw = |span: Span| text.get(span.start..span.end);

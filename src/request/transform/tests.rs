@@ -42,6 +42,7 @@ fn enforces_the_codex_invariants() {
             notice: None,
             prompt_cache_key: "ses_1".into(),
             caller_streams: false,
+            turn: None,
         }
     );
 }

@@ -60,8 +60,9 @@ test("a truncated stream ends with an error, not a silent success", async () => 
 });
 
 test("a stalled stream is stopped after stallSeconds", async () => {
+  // A stall after output started is reported; one before output is re-sent (tests/js/transport/resend.test.js).
   async function* stall() {
-    yield sseEvent("response.created", { response: {} });
+    yield sseEvent("response.created", { response: {} }) + sseEvent("response.output_item.added", { output_index: 0, item: { type: "message" } });
     await sleep(3000);
   }
   await withPlugin(() => stream(stall()), async (call) => {
