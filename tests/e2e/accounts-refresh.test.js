@@ -46,6 +46,10 @@ after(async () => {
 });
 
 test("4 OpenCode processes, 2 expired accounts: each account is refreshed exactly once", { timeout: 600_000 }, async () => {
+  // OpenCode creates its database on first start; 4 first starts at once race on its migrations (1.17.0 fails
+  // "INSERT INTO migration"). One start before any login exists does that, and refreshes nothing.
+  const warm = await runProcess(OPENCODE, ["session", "list"], { cwd: sandbox.dir, env: sandbox.env, timeoutMs: 120_000 });
+  assert.equal(warm.code, 0, warm.stderr);
   const expired = (iss) => ({ ...iss.mintLogin(), expires: Date.now() - 60_000 });
   const a = expired(issuers[0]);
   const b = expired(issuers[1]);
