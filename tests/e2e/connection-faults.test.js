@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startMockBackend, sseEvent, textStream } from "../helpers/mock-backend.js";
-import { makeSandbox } from "../helpers/sandbox.js";
+import { makeSandbox, OTHER_OPENCODE } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -79,7 +79,10 @@ test("a slow trickle completes: every word arrives", { timeout: 180_000 }, async
   assert.equal(mainSends, 1);
 });
 
-test("a connection closed before the headers is reported as unreachable, after bounded retries", { timeout: 180_000 }, async () => {
+// Skipped (and counted as skipped) against an older OpenCode: 1.17.0 keeps re-sending a turn whose connection closes
+// before the headers past this test's bound (its own retry policy, not ours: the plugin answers 502 after its 4 tries).
+const OLDER_RETRIES = OTHER_OPENCODE && "OpenCode other than the pinned one: its own re-send policy outlasts this test's bound";
+test("a connection closed before the headers is reported as unreachable, after bounded retries", { timeout: 180_000, skip: OLDER_RETRIES }, async () => {
   mode = "before-headers";
   const { out, mainSends } = await runTurn();
   assert.match(out, /could not reach the ChatGPT backend/, out.slice(-3000));

@@ -10,6 +10,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const DIST = path.join(ROOT, "dist");
 /** The real OpenCode: the pinned devDependency, or another release's binary named by OCCW_OPENCODE (scripts/test-opencode-versions). */
 export const OPENCODE = process.env.OCCW_OPENCODE || path.join(ROOT, "node_modules/.bin/opencode");
+/** Set when the E2E suite runs against another OpenCode than the pinned one (scripts/test's oldest-version stage). */
+export const OTHER_OPENCODE = Boolean(process.env.OCCW_OPENCODE);
 export const PLUGIN_URL = pathToFileURL(path.join(DIST, "index.js")).href;
 
 export function makeSandbox({ plugin = PLUGIN_URL, config = {} } = {}) {
