@@ -50,6 +50,11 @@ export function writePrivateFileAtomic(file, data, { mode = 0o600, fsImpl = fs }
     } catch {}
     throw err;
   }
+  fsyncDir(dir);
+}
+
+/** fsync of a directory after a rename into it; some platforms cannot, and the rename is still atomic. */
+export function fsyncDir(dir) {
   try {
     const dirFd = fs.openSync(dir, "r");
     try {

@@ -11,7 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { callCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
-import { acquireLock, randomHex } from "../auth/lock.js";
+import { acquireLock } from "../auth/lock.js";
+import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 /** `${XDG_DATA_HOME:-~/.local/share}/opencode-chatgpt-wasm/accounts.json`. */
 export function defaultPoolPath(env = process.env) {
@@ -58,37 +59,10 @@ export async function readPool(file) {
   return { state: "ok", pool, logins: doc.logins };
 }
 
-/** Writes `{pool, logins}` atomically: exclusive 0600 temp file, fsync, rename, fsync of the dir. */
+/** Writes `{pool, logins}` atomically (js/fsx.js: exclusive 0600 temp file, fsync, rename, fsync of the dir) in a 0700 dir. */
 export function writePool(file, doc) {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    fs.chmodSync(dir, 0o700);
-  } catch {}
-  const tmp = `${file}.${process.pid}.${randomHex(4)}.tmp`;
-  let fd;
-  try {
-    fd = fs.openSync(tmp, "wx", 0o600);
-    fs.writeSync(fd, JSON.stringify({ pool: doc.pool, logins: doc.logins }, null, 2));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    try {
-      fs.unlinkSync(tmp);
-    } catch {}
-    throw err;
-  }
-  try {
-    const dfd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {} // some file systems cannot fsync a directory; the rename is still atomic
+  ensurePrivateDir(path.dirname(file), { tighten: true });
+  writePrivateFileAtomic(file, JSON.stringify({ pool: doc.pool, logins: doc.logins }, null, 2));
 }
 
 /**

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { fsyncDir } from "../fsx.js";
 
 export const PACKAGE_NAME = "opencode-chatgpt-wasm";
 /** Exit code for input we refuse to touch: bad arguments, an unparsable config, a config that is not an object. */
@@ -149,16 +150,7 @@ export function writeFileAtomic(file, data, { mode, uid, gid, expect } = {}) {
     fs.rmSync(tmp, { force: true });
     throw error instanceof InstallError ? error : ioError(error, `cannot write ${file}`);
   }
-  try {
-    const dirFd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch {
-    // some platforms cannot fsync a directory; the rename is still atomic
-  }
+  fsyncDir(dir);
 }
 
 // ------------------------------------------------------------------------------------- the package and its copy
