@@ -13,10 +13,26 @@ import { joinLogin, readPool } from "../../../dist/accounts/pool.js";
 import { accountChecks } from "../../../dist/accounts/cli.js";
 import { accountTools } from "../../../dist/accounts/tools.js";
 import { chatgptToken } from "../../helpers/jwt.js";
+import { startMockIssuer } from "../../helpers/mock-issuer.js";
+import { spawn } from "node:child_process";
+
+/** The CLI in a child that does not block this process (the mock issuer answers from here). */
+function runAsync(args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "accounts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dist/cli.js");
 const cleanups = [];
-after(() => cleanups.reverse().forEach((c) => c()));
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
 
 const login = (accountId, refresh = `rt-${accountId}`) => ({ type: "oauth", access: chatgptToken({ accountId, email: `${accountId}@example.com` }), refresh, expires: Date.now() + 3600_000, accountId });
 const A = "acc-a/user-test";
@@ -110,12 +126,18 @@ test("label and remove, with clear errors", async () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no account matches "9"; run `opencode-chatgpt-wasm accounts`/);
   assert.equal(s.run(["use", "work seat"]).status, 0);
-  const rm = s.run(["remove", "2"]);
+  // remove revokes the removed account's refresh token at the configured issuer (a mock on 127.0.0.1).
+  const iss = await startMockIssuer();
+  cleanups.push(() => iss.close());
+  const rm = await runAsync(["remove", "2"], { ...s.env, OPENCODE_CODEX_ISSUER: iss.url });
   assert.equal(rm.status, 0, rm.stderr);
   assert.equal(
     rm.stdout,
-    "removed ChatGPT account #2 work seat\nChatGPT account #1 acc-a@example.com is now active (auth.json holds its login)\nits refresh token was not revoked (this version cannot revoke); sign out of that account at chatgpt.com to end it now\n",
+    "removed ChatGPT account #2 work seat\nChatGPT account #1 acc-a@example.com is now active (auth.json holds its login)\nits refresh token was revoked\n",
+    rm.stderr,
   );
+  assert.deepEqual(iss.state.revoked, ["rt-acc-b"]);
+  assert.equal(iss.leaks(rm.stdout + rm.stderr), 0);
   assert.equal(s.auth().refresh, "rt-acc-a");
   const last = s.run(["remove", "1"]);
   assert.equal(last.status, 2);
