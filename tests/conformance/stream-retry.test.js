@@ -1,5 +1,5 @@
 // Conformance with the reference client (codex-rs), stream side: the same input as its tests, the
-// same expectation, in our words. Sources (see /work/notes/codex-findings.md §5, §12):
+// same expectation, in our words. Sources (see docs/research/codex-findings.md §5, §12):
 // codex-api/src/sse/responses.rs tests error_when_missing_completed, error_when_error_event,
 // context_window_error_is_fatal, quota_exceeded_error_is_fatal, test_try_parse_retry_after(_azure);
 // core/tests/suite/client.rs incomplete_response_emits_content_filter_error_message;
