@@ -104,7 +104,7 @@ test("a revoke that fails never fails the new login", async () => {
   assert.equal(iss.counts.revoke, 1);
   assert.deepEqual(iss.state.revoked, []);
   // …or is not there at all, or reading the stored login throws.
-  assert.equal(await revokeReplaced({ issuer: "http://127.0.0.1:9" }, old, { refresh: "new" }), "failed");
+  assert.equal(await revokeReplaced({ issuer: "http://127.0.0.1:9" }, old, iss.mintLogin()), "failed"); // a new login of the same account
   const throwing = await pasteLogin(iss, () => {
     throw new Error("auth.json is not JSON");
   });

@@ -37,17 +37,21 @@ test("an HTTP error's backend message is shown without controls or tokens", asyn
   }
 });
 
+/** The first output event of an answer: from here on a failure reaches the user instead of a re-send. */
+const OUTPUT = sseEvent("response.output_item.added", { output_index: 0, item: { id: "msg_1", type: "message", role: "assistant", status: "in_progress", content: [] } });
+
 test("a failed stream's backend message is shown without controls or tokens", async () => {
-  const failed = sseEvent("response.failed", { response: { id: "r", status: "failed", error: { code: "server_error", message: EVIL } } });
+  // After output started (before it, a server_error is re-sent unseen: js/transport/resend.js).
+  const failed = OUTPUT + sseEvent("response.failed", { response: { id: "r", status: "failed", error: { code: "server_error", message: EVIL } } });
   assertShown(await call(() => ({ status: 200, headers: { "content-type": "text/event-stream" }, body: failed })));
 });
 
 test("a connection reset mid-stream reads as a broken connection, not as the runtime's socket message", async () => {
   const head = sseEvent("response.created", { response: { id: "r", object: "response", status: "in_progress", output: [] } });
   const message = await call((req) => ({ status: 200, headers: { "content-type": "text/event-stream" }, stream: (async function* () {
-    yield head;
+    yield head + OUTPUT; // after output started (before it, a broken connection is re-sent unseen)
     await new Promise((r) => setTimeout(r, 50));
     req.socket.destroy();
   })() }));
-  assert.match(message, /^the connection to the ChatGPT backend broke during the answer \(.+\); try again$/);
+  assert.match(message, /^the connection to the ChatGPT backend broke before the response completed \(.+\); try again$/);
 });
