@@ -1,5 +1,5 @@
 // `opencode-chatgpt-wasm accounts …`: list the pool (`--json` too), `use <n|label|email> [--project]`,
-// `label <n> <name>`, `remove <n>`; and the per-account lines of `doctor`. Reads and changes the
+// `label <n> <name>`, `remove <n>`, `export <file>`, `import <file>` (transfer.js); and the per-account lines of `doctor`. Reads and changes the
 // pool through pool.js (lock, atomic write) and auth.json through js/auth/credentials.js (auth.json
 // keeps holding the active login). Which account a selector names, and every sentence about health
 // and usage, come from the core. Never prints a token.
@@ -12,6 +12,7 @@ import { acquireLock } from "../auth/lock.js";
 import { defaultAuthPath, readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, storedLogin, syncLogin, updatePool } from "./pool.js";
 import { newestLogin, shadowPath } from "./rotation.js";
+import { exportAccounts, importAccounts } from "./transfer.js";
 
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -20,11 +21,17 @@ export const ACCOUNTS_USAGE = `Usage: ${PACKAGE_NAME} accounts [--json]
        ${PACKAGE_NAME} accounts use <n|label|email> [--project]
        ${PACKAGE_NAME} accounts label <n> <name>
        ${PACKAGE_NAME} accounts remove <n>
+       ${PACKAGE_NAME} accounts export <file> [--force]
+       ${PACKAGE_NAME} accounts import <file> [--dry-run]
 
   (no command)  list the ChatGPT accounts: label, email, plan, workspace, active, health, usage
   use           make an account the active one (auth.json holds it); --project: pin it to this project
   label         name an account (a blank name removes the label)
   remove        forget an account (not the only one)
+  export        write every account with its login to a new file (0600; it holds secrets);
+                --force replaces an existing file
+  import        add or update the accounts of an exported file (a backup of the pool is written
+                first); --dry-run only shows what would be added, updated or left alone
 Add an account by logging in again: opencode auth login → OpenAI.
 `;
 
@@ -46,7 +53,7 @@ class UsageError extends Error {
   }
 }
 
-const BAD_INPUT_CODES = new Set(["accounts-not-found", "accounts-ambiguous", "accounts-bad-label", "accounts-last"]);
+const BAD_INPUT_CODES = new Set(["accounts-not-found", "accounts-ambiguous", "accounts-bad-label", "accounts-last", "accounts-bad-export"]);
 
 /** A login held in auth.json joins (or refreshes its copy in) the pool before anything is shown. */
 async function syncAuthJson(o) {
@@ -117,7 +124,7 @@ export async function runAccounts(o) {
   };
   let parsed;
   try {
-    parsed = parseArgs({ args: o.argv, options: { json: { type: "boolean" }, project: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: o.argv, options: { json: { type: "boolean" }, project: { type: "boolean" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
     ctx.err(`error: ${error.message}\n${ACCOUNTS_USAGE}`);
     return EXIT_BAD_INPUT;
@@ -142,6 +149,16 @@ export async function runAccounts(o) {
       case "remove":
         if (rest.length !== 1) throw new UsageError("remove takes one account number");
         return await remove(ctx, rest[0]);
+      case "export":
+        if (rest.length !== 1) throw new UsageError("export takes one file");
+        await syncAuthJson(ctx);
+        await exportAccounts(ctx, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { force: values.force ?? false });
+        return 0;
+      case "import":
+        if (rest.length !== 1) throw new UsageError("import takes one file");
+        if (!values["dry-run"]) await syncAuthJson(ctx);
+        await importAccounts(ctx, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
+        return 0;
       default:
         throw new UsageError(`unknown accounts command ${command}`);
     }
