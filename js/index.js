@@ -11,7 +11,8 @@ import { createQuota } from "./transport/quota.js";
 import { startModelsRefresh } from "./request/models.js";
 import { joiningMethods, syncLogin } from "./accounts/pool.js";
 import { accountTools } from "./accounts/tools.js";
-import { createRotatingFetch } from "./accounts/rotation.js";
+import { createRotatingFetch, syncKeychain } from "./accounts/rotation.js";
+import { configureKeychain } from "./accounts/keychain.js";
 import { projectOf } from "./accounts/cli.js";
 import { hostWarning } from "./host.js";
 
@@ -49,7 +50,9 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }); // auth.json's login joins the account pool
+        configureKeychain({ enabled: cfg.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
+        // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
+        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const notice = (message) => showNotice(input?.client, message);
         const warn = (message) => showNotice(input?.client, message, "warning");

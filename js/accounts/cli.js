@@ -11,7 +11,8 @@ import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { defaultAuthPath, readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, storedLogin, syncLogin, updatePool } from "./pool.js";
-import { newestLogin, shadowPath } from "./rotation.js";
+import { newestLogin, shadowPath, syncKeychain } from "./rotation.js";
+import { conceal, reveal, secretStatus } from "./keychain.js";
 import { exportAccounts, importAccounts } from "./transfer.js";
 
 export const EXIT_FAILED = 1;
@@ -83,16 +84,17 @@ async function activate(o, doc, key) {
     if (id) {
       heldKey = id.key;
       await applyEvent(doc, { type: "joined", identity: id, activate: false, nowMs: o.now() });
-      doc.logins = { ...doc.logins, [id.key]: storedLogin(held, id) };
+      doc.logins = { ...doc.logins, [id.key]: await conceal(id.key, storedLogin(held, id)) };
       fs.rmSync(shadowPath(o.poolPath, id.key), { force: true }); // auth.json's copy is the newer one
     }
   }
   if (heldKey !== key) {
     // Rotation may have refreshed it in its own file: the newer of that and the pool's copy.
-    const login = newestLogin(o.poolPath, key, doc.logins[key]);
-    if (!login?.refresh) throw new Error(`the pool holds no login for that account; log in with it again (opencode auth login)`);
+    const stored = newestLogin(o.poolPath, key, doc.logins[key]);
+    const login = await reveal(key, stored); // the keychain's token, when the pool holds a reference
+    if (!login?.refresh) throw new Error(stored?.refresh ? `that account's refresh token is in the keychain, which cannot give it now; nothing was changed: unlock or start the keychain and try again` : `the pool holds no login for that account; log in with it again (opencode auth login)`);
     await setAuthJson(o.authPath, login);
-    doc.logins = { ...doc.logins, [key]: storedLogin(login) };
+    doc.logins = { ...doc.logins, [key]: storedLogin(stored) };
     fs.rmSync(shadowPath(o.poolPath, key), { force: true });
   }
 }
@@ -136,6 +138,8 @@ export async function runAccounts(o) {
   }
   const [command = "list", ...rest] = positionals;
   try {
+    // The keychain setting (OPENCODE_CODEX_KEYCHAIN) is applied first: tokens move in or back out.
+    if (!(command === "import" && values["dry-run"])) await syncKeychain({ poolPath: ctx.poolPath, notice: (m) => ctx.err(`note: ${m}`) });
     switch (command) {
       case "list":
         if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -152,12 +156,12 @@ export async function runAccounts(o) {
       case "export":
         if (rest.length !== 1) throw new UsageError("export takes one file");
         await syncAuthJson(ctx);
-        await exportAccounts(ctx, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { force: values.force ?? false });
+        await exportAccounts({ ...ctx, resolve: reveal }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { force: values.force ?? false });
         return 0;
       case "import":
         if (rest.length !== 1) throw new UsageError("import takes one file");
         if (!values["dry-run"]) await syncAuthJson(ctx);
-        await importAccounts(ctx, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
+        await importAccounts({ ...ctx, resolve: reveal, store: (_doc, key, login) => conceal(key, login) }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
         return 0;
       default:
         throw new UsageError(`unknown accounts command ${command}`);
@@ -223,14 +227,14 @@ async function remove(o, n) {
     }
     const view = (await callCore((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
     const wasActive = doc.pool.active === key;
-    const login = newestLogin(o.poolPath, key, doc.logins[key]);
+    const login = await reveal(key, newestLogin(o.poolPath, key, doc.logins[key])).catch(() => null);
     await applyEvent(doc, { type: "remove", key });
     fs.rmSync(shadowPath(o.poolPath, key), { force: true });
     const { [key]: _gone, ...logins } = doc.logins;
     doc.logins = logins;
     if (wasActive) {
       const next = doc.pool.active;
-      const nextLogin = newestLogin(o.poolPath, next, doc.logins[next]);
+      const nextLogin = await reveal(next, newestLogin(o.poolPath, next, doc.logins[next]));
       if (!nextLogin?.refresh) throw new Error("the next account has no stored login; log in with it again first");
       await setAuthJson(o.authPath, nextLogin);
       fs.rmSync(shadowPath(o.poolPath, next), { force: true });
@@ -267,9 +271,16 @@ export async function accountChecks(env, nowMs) {
   }
   if (doc.state === "missing") return [{ status: "skip", detail: "no account pool yet (the plugin creates it when it loads your login)" }];
   const views = await callCore((c) => c.accountsList(doc.pool, nowMs, null));
-  return views.map((v) => ({
-    status: v.health.state === "dead" ? "fail" : "ok",
-    detail: `account ${name(v)}${v.active ? " (active)" : ""}: ${v.plan ?? "plan unknown"}, workspace ${v.workspace}; ${v.health.text}${v.usage?.text ? `; ${v.usage.text}` : ""}`,
-    fix: v.health.state === "dead" ? "log in again with this account: opencode auth login" : undefined,
-  }));
+  const checks = [];
+  for (const v of views) {
+    // Where its refresh token lives (the pool's files or the keychain) and whether it can be read.
+    const secret = await secretStatus(v.key, doc.logins[v.key], shadowPath(file, v.key));
+    const dead = v.health.state === "dead";
+    checks.push({
+      status: dead || secret.status === "fail" ? "fail" : "ok",
+      detail: `account ${name(v)}${v.active ? " (active)" : ""}: ${v.plan ?? "plan unknown"}, workspace ${v.workspace}; ${v.health.text}${v.usage?.text ? `; ${v.usage.text}` : ""}; ${secret.detail}`,
+      fix: dead ? "log in again with this account: opencode auth login" : secret.fix,
+    });
+  }
+  return checks;
 }
