@@ -197,11 +197,13 @@ let configured = null; // null: follow the environment
 let instance = null;
 let noticeFn = (m) => console.error(`${PACKAGE_NAME}: ${m}`);
 
-/** The plugin (its options) and the CLI set this once; `notice` says keychain trouble once per kind. */
-export function configureKeychain({ enabled, notice, backend } = {}) {
-  configured = enabled === undefined ? null : Boolean(enabled);
+/**
+ * The plugin (its options) and the CLI set this at start: `enabled` (undefined: the environment
+ * decides), `notice` (keychain trouble, once per kind). The keychain and what it remembers are kept.
+ */
+export function configureKeychain({ enabled, notice } = {}) {
+  if (enabled !== undefined) configured = Boolean(enabled);
   if (notice) noticeFn = notice;
-  instance = createKeychain({ notice: (m) => noticeFn(m), backend });
 }
 
 export function keychainOn() {

@@ -220,3 +220,29 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
     await iss.close();
   }
 });
+
+test("with the keyring down, switching to an account whose token is only in the keychain is refused and changes nothing", async () => {
+  const data = path.join(root, "data-use");
+  const env = { XDG_DATA_HOME: data, OPENCODE_CODEX_KEYCHAIN: "1" };
+  const authPath = path.join(data, "opencode", "auth.json");
+  const poolPath = path.join(data, "opencode-chatgpt-wasm", "accounts.json");
+  fs.mkdirSync(path.dirname(authPath), { recursive: true });
+  fs.writeFileSync(authPath, JSON.stringify({ openai: login("acc-a") }), { mode: 0o600 });
+  await joinLogin(poolPath, login("acc-a"), { activate: true });
+  await joinLogin(poolPath, login("acc-b"), { activate: false });
+  if (!keyring) keyring = await startKeyring();
+  const on = cli([], env);
+  assert.equal(on.status, 0, on.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(poolPath, "utf8")).logins[B].refresh, "@keychain");
+  await stopKeyring();
+  const before = [fs.readFileSync(authPath, "utf8"), fs.readFileSync(poolPath, "utf8")];
+  const use = cli(["use", "2"], env);
+  assert.equal(use.status, 1, use.stdout + use.stderr);
+  assert.match(use.stderr, /note: the keychain cannot be read \(secret-tool lookup failed: .+\), so ChatGPT account acc-b\/user-test cannot refresh its login now; nothing was deleted/);
+  assert.match(use.stderr, /error: that account's refresh token is in the keychain, which cannot give it now; nothing was changed: unlock or start the keychain and try again/);
+  assert.deepEqual([fs.readFileSync(authPath, "utf8"), fs.readFileSync(poolPath, "utf8")], before);
+  keyring = await startKeyring();
+  const again = cli(["use", "2"], env);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "rt-acc-b", "auth.json gets B's token from the keychain");
+});
