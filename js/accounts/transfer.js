@@ -14,7 +14,7 @@ import { callCore } from "../core.js";
 import { acquireLock, randomHex } from "../auth/lock.js";
 import { readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { identityOf, readPool, storedLogin, writePool } from "./pool.js";
-import { newestLogin, shadowPath } from "./rotation.js";
+import { shadowPath } from "./rotation.js";
 
 /** Largest file `import` reads (64 accounts of logins fit in a fraction of it). */
 const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
@@ -27,8 +27,8 @@ function badInput(message) {
 }
 
 /**
- * The newest login of every account in `doc` (key → stored login): auth.json's for the account it
- * holds when that is newer, else the newer of its rotation file and the pool's copy.
+ * The newest login of every account in `doc` (key → stored login) among auth.json (for the account
+ * it holds), its rotation file and the pool's copy; a copy whose token cannot be read gives way.
  * `resolve(key, login)` (optional) completes a login whose secret lives elsewhere (the keychain).
  */
 export async function newestLogins(doc, { poolPath, authPath, resolve = (_k, l) => l }) {
@@ -36,10 +36,16 @@ export async function newestLogins(doc, { poolPath, authPath, resolve = (_k, l) 
   const heldKey = held ? ((await identityOf(held).catch(() => null))?.key ?? null) : null;
   const out = {};
   for (const acc of doc.pool.accounts) {
-    let login = newestLogin(poolPath, acc.key, doc.logins[acc.key]);
-    if (acc.key === heldKey && (!login || (held.expires ?? 0) >= (login.expires ?? 0))) login = held;
-    login = login ? await resolve(acc.key, login) : null;
-    if (login?.refresh) out[acc.key] = storedLogin(login, { accountId: acc.accountId });
+    // Newest first (auth.json wins a tie); one whose token cannot be read (keychain) gives way to the next.
+    const copies = [acc.key === heldKey ? held : null, readStoredLogin(shadowPath(poolPath, acc.key)), doc.logins[acc.key]].filter(Boolean);
+    copies.sort((a, b) => (b.expires ?? 0) - (a.expires ?? 0));
+    for (const copy of copies) {
+      const login = await resolve(acc.key, copy);
+      if (login?.refresh) {
+        out[acc.key] = storedLogin(login, { accountId: acc.accountId });
+        break;
+      }
+    }
   }
   return { logins: out, heldKey };
 }
@@ -72,6 +78,10 @@ export function writePrivateFile(file, text, { force = false } = {}) {
 /** The export text of the pool in `doc` (newest logins). */
 async function exportText(doc, o) {
   const { logins } = await newestLogins(doc, o);
+  const missing = doc.pool.accounts.filter((a) => !logins[a.key]).map((a) => a.key);
+  if (missing.length) {
+    throw new Error(`no usable login for ${missing.join(", ")}: its refresh token is in a keychain that cannot be read now (or was never stored); nothing was written. Unlock or start the keychain and try again`);
+  }
   return callCore((c) => c.accountsMakeExport(doc.pool, logins, o.now()));
 }
 

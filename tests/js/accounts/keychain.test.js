@@ -221,7 +221,7 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
   }
 });
 
-test("with the keyring down, switching to an account whose token is only in the keychain is refused and changes nothing", async () => {
+test("with the keyring down, switching to or exporting an account whose token is only in the keychain is refused and changes nothing", async () => {
   const data = path.join(root, "data-use");
   const env = { XDG_DATA_HOME: data, OPENCODE_CODEX_KEYCHAIN: "1" };
   const authPath = path.join(data, "opencode", "auth.json");
@@ -241,6 +241,11 @@ test("with the keyring down, switching to an account whose token is only in the 
   assert.match(use.stderr, /note: the keychain cannot be read \(secret-tool lookup failed: .+\), so ChatGPT account acc-b\/user-test cannot refresh its login now; nothing was deleted/);
   assert.match(use.stderr, /error: that account's refresh token is in the keychain, which cannot give it now; nothing was changed: unlock or start the keychain and try again/);
   assert.deepEqual([fs.readFileSync(authPath, "utf8"), fs.readFileSync(poolPath, "utf8")], before);
+  const file = path.join(root, "down-export.json");
+  const ex = cli(["export", file], env);
+  assert.equal(ex.status, 1, ex.stdout + ex.stderr);
+  assert.match(ex.stderr, /error: no usable login for acc-b\/user-test: its refresh token is in a keychain that cannot be read now \(or was never stored\); nothing was written/);
+  assert.equal(fs.existsSync(file), false);
   keyring = await startKeyring();
   const again = cli(["use", "2"], env);
   assert.equal(again.status, 0, again.stderr);
