@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import plugin from "../../../dist/index.js";
 import { joinLogin } from "../../../dist/accounts/pool.js";
@@ -21,86 +21,30 @@ import { accountChecks } from "../../../dist/accounts/cli.js";
 import { startMockBackend, textStream } from "../../helpers/mock-backend.js";
 import { startMockIssuer } from "../../helpers/mock-issuer.js";
 import { chatgptToken } from "../../helpers/jwt.js";
+import { secretTool, startSecretService } from "../../helpers/keyring.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../dist/cli.js");
 const saved = { ...process.env };
-const PASSWORD = "occw-test-keyring-password";
 let root;
-let bus;
-let keyring = null;
-
-/** Runs a tool to completion: {status, stdout, stderr}. */
-const tool = (cmd, args, input = "") => spawnSync(cmd, args, { input, encoding: "utf8", env: process.env });
-
-async function startKeyring() {
-  const dir = path.join(root, "keyring-home");
-  fs.mkdirSync(path.join(dir, "run"), { recursive: true, mode: 0o700 });
-  const child = spawn("gnome-keyring-daemon", ["--foreground", "--unlock", "--components=secrets"], {
-    env: { PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS, HOME: dir, XDG_RUNTIME_DIR: path.join(dir, "run"), XDG_DATA_HOME: path.join(dir, "data") },
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  child.stdin.end(PASSWORD);
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.exited = new Promise((r) => child.on("exit", r));
-  // Ready once the Secret Service answers a lookup (exit 1 and no message: no such item).
-  for (let i = 0; i < 200; i++) {
-    const r = tool("secret-tool", ["lookup", "service", "occw-probe", "account", "none"]);
-    if (r.status === 1 && !r.stderr.trim()) return child;
-    await new Promise((r) => setTimeout(r, 50)); // lets the password reach its stdin
-  }
-  throw new Error(`gnome-keyring-daemon did not come up: ${stderr}`);
-}
-
-async function stopKeyring() {
-  if (!keyring) return;
-  keyring.kill("SIGTERM");
-  await keyring.exited;
-  keyring = null;
-}
+let ss; // the Secret Service (tests/helpers/keyring.js)
 
 before(async () => {
-  for (const t of ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]) {
-    assert.equal(tool("sh", ["-c", `command -v ${t}`]).status, 0, `${t} is missing: run scripts/setup (it installs gnome-keyring, libsecret-tools, dbus-daemon)`);
-  }
   root = fs.mkdtempSync(path.join(os.tmpdir(), "occw-kc-"));
-  const sock = path.join(root, "bus");
-  const conf = path.join(root, "bus.conf");
-  fs.writeFileSync(
-    conf,
-    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path=${sock}</listen>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
-  );
-  bus = spawn("dbus-daemon", ["--nofork", "--nopidfile", `--config-file=${conf}`, "--print-address=1"], { stdio: ["ignore", "pipe", "pipe"] });
-  bus.exited = new Promise((r) => bus.on("exit", r));
-  const address = await new Promise((resolve, reject) => {
-    let out = "";
-    bus.stdout.on("data", (d) => {
-      out += d;
-      if (out.includes("\n")) resolve(out.split("\n")[0].trim());
-    });
-    bus.on("exit", (code) => reject(new Error(`dbus-daemon exited (${code})`)));
-  });
-  process.env.DBUS_SESSION_BUS_ADDRESS = address;
+  ss = await startSecretService(path.join(root, "secret-service"));
+  process.env.DBUS_SESSION_BUS_ADDRESS = ss.address;
   process.env.XDG_DATA_HOME = path.join(root, "data");
   process.env.XDG_CACHE_HOME = path.join(root, "cache");
-  keyring = await startKeyring();
 });
 
 after(async () => {
-  await stopKeyring();
-  if (bus) {
-    bus.kill("SIGTERM");
-    await bus.exited;
-  }
+  await ss?.close();
   for (const k of ["XDG_DATA_HOME", "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS", "OPENCODE_CODEX_KEYCHAIN"]) if (saved[k] === undefined) delete process.env[k];
   else process.env[k] = saved[k];
   fs.rmSync(root, { recursive: true, force: true });
 });
 
 const login = (accountId, expires = Date.now() + 3600_000) => ({ type: "oauth", access: chatgptToken({ accountId, email: `${accountId}@example.com` }), refresh: `rt-${accountId}`, expires, accountId });
-const lookup = (key) => tool("secret-tool", ["lookup", "service", "opencode-chatgpt-wasm", "account", key]);
+const lookup = (key) => secretTool(ss.address, ["lookup", "service", "opencode-chatgpt-wasm", "account", key]);
 const B = "acc-b/user-test";
 
 function cli(args, extraEnv = {}) {
@@ -170,7 +114,7 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
 
     // 3. The keyring daemon dies mid-session: the next turn still refreshes (the token read earlier),
     //    its new token stays in the login file rather than being lost, and a toast says so once.
-    await stopKeyring();
+    await ss.stopKeyring();
     assert.notEqual(lookup(B).status, 0, "the keychain is gone");
     for (const s of ["ses-1", "ses-2"]) {
       const r = await send(s);
@@ -195,7 +139,7 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
     assert.equal(fs.readFileSync(poolPath, "utf8"), poolBefore);
 
     // 4. The keychain is back: with it on, the next CLI run moves B's token from the file into it again.
-    keyring = await startKeyring();
+    await ss.startKeyring();
     const again = cli([], { OPENCODE_CODEX_KEYCHAIN: "1" });
     assert.equal(again.status, 0, again.stderr);
     noTokens(shadow);
@@ -230,11 +174,11 @@ test("with the keyring down, switching to or exporting an account whose token is
   fs.writeFileSync(authPath, JSON.stringify({ openai: login("acc-a") }), { mode: 0o600 });
   await joinLogin(poolPath, login("acc-a"), { activate: true });
   await joinLogin(poolPath, login("acc-b"), { activate: false });
-  if (!keyring) keyring = await startKeyring();
+  await ss.startKeyring();
   const on = cli([], env);
   assert.equal(on.status, 0, on.stderr);
   assert.equal(JSON.parse(fs.readFileSync(poolPath, "utf8")).logins[B].refresh, "@keychain");
-  await stopKeyring();
+  await ss.stopKeyring();
   const before = [fs.readFileSync(authPath, "utf8"), fs.readFileSync(poolPath, "utf8")];
   const use = cli(["use", "2"], env);
   assert.equal(use.status, 1, use.stdout + use.stderr);
@@ -246,7 +190,7 @@ test("with the keyring down, switching to or exporting an account whose token is
   assert.equal(ex.status, 1, ex.stdout + ex.stderr);
   assert.match(ex.stderr, /error: no usable login for acc-b\/user-test: its refresh token is in a keychain that cannot be read now \(or was never stored\); nothing was written/);
   assert.equal(fs.existsSync(file), false);
-  keyring = await startKeyring();
+  await ss.startKeyring();
   const again = cli(["use", "2"], env);
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "rt-acc-b", "auth.json gets B's token from the keychain");
