@@ -287,6 +287,18 @@ export async function migrate(doc, shadowOf) {
   return { on, moved, kept, movedKeys };
 }
 
+/** Whether migrate() would move anything: on, a refresh token in a file; off, a reference. */
+export function needsMigration(doc, shadowOf) {
+  const on = keychainOn();
+  for (const key of Object.keys(doc.logins)) {
+    for (const l of [doc.logins[key], readStoredLogin(shadowOf(key))]) {
+      if (!l || typeof l.refresh !== "string" || !l.refresh) continue;
+      if (on !== isRef(l.refresh)) return true;
+    }
+  }
+  return false;
+}
+
 /** After a migration back was written: the items of the accounts it moved (their copies hold the token again). */
 export async function clearMoved(keys) {
   if (keychainOn()) return;

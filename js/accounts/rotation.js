@@ -13,7 +13,7 @@ import { createCredentials, defaultAuthPath, readStoredLogin, writeStoredLogin }
 import { classifyHttpError, errorResponse } from "../transport/errors.js";
 import { randomHex } from "../auth/lock.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, updatePool } from "./pool.js";
-import { clearMoved, conceal, migrate, reveal } from "./keychain.js";
+import { clearMoved, conceal, isRef, keychain, keychainOn, migrate, needsMigration, reveal } from "./keychain.js";
 
 /** The file a non-active account's login is refreshed in (auth.json's format). */
 export function shadowPath(poolPath, key) {
@@ -50,6 +50,13 @@ export function newestLogin(poolPath, key, poolCopy) {
  */
 export async function syncKeychain({ poolPath = defaultPoolPath(), notice = () => {} } = {}) {
   try {
+    // Read first without the lock: in the usual case (nothing to move) no lock is taken and nothing written.
+    const shadowOf = (key) => shadowPath(poolPath, key);
+    const peek = await readPool(poolPath).catch(() => null);
+    if (!peek || peek.state !== "ok" || !needsMigration(peek, shadowOf)) {
+      if (peek?.state === "ok" && keychainOn()) for (const key of Object.keys(peek.logins)) if (isRef(peek.logins[key]?.refresh)) await keychain().get(key); // remembered for this session
+      return { moved: 0, kept: 0, movedKeys: [] };
+    }
     const r = await updatePool(poolPath, (doc) => (doc.state === "ok" ? migrate(doc, (key) => shadowPath(poolPath, key)) : { moved: 0, kept: 0, movedKeys: [] }));
     if (r.moved && r.on) notice(`moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} into the keychain; the account pool keeps only a reference`);
     if (r.moved && !r.on) notice(`the keychain is off: moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} back into the account pool's files (0600)`);
