@@ -12,6 +12,7 @@ import { locateConfig, parseConfig, runInstall, runUninstall, sweepPackageCopies
 import { applyTuiInstall, prepareTuiInstall, runTuiUninstall } from "./install/tui.js";
 import { runUsage } from "./tui/command.js";
 import { runAccounts } from "./accounts/cli.js";
+import { configureKeychain } from "./accounts/keychain.js";
 
 const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage|accounts] [options]
 
@@ -58,6 +59,7 @@ function usageError(message) {
 }
 
 async function main(argv, env) {
+  configureKeychain({ notice: (m) => process.stderr.write(`note: ${m}\n`) }); // OPENCODE_CODEX_KEYCHAIN decides
   if (argv[0] === "accounts") {
     const { resolveConfig } = await import("./config.js");
     const { revokeLogin } = await import("./auth/revoke.js");

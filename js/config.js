@@ -46,6 +46,8 @@ export function resolveConfig(options = {}, env = process.env) {
     stallSeconds: number(pick("stallSeconds", "OPENCODE_CODEX_STALL_SECONDS", 300), 300),
     // Accounts: a project pinned with `accounts use --project` may rotate to other accounts (src/accounts/select.rs).
     accountsLeavePin: ["1", "true", "yes"].includes(String(pick("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN", "")).toLowerCase()),
+    // Accounts: refresh tokens of pooled accounts in the OS keychain (js/accounts/keychain.js).
+    keychain: ["1", "true", "yes"].includes(String(pick("keychain", "OPENCODE_CODEX_KEYCHAIN", "")).toLowerCase()),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
 }

@@ -11,7 +11,8 @@ import { createQuota } from "./transport/quota.js";
 import { startModelsRefresh } from "./request/models.js";
 import { joiningMethods, syncLogin } from "./accounts/pool.js";
 import { accountTools } from "./accounts/tools.js";
-import { createRotatingFetch } from "./accounts/rotation.js";
+import { createRotatingFetch, syncKeychain } from "./accounts/rotation.js";
+import { configureKeychain } from "./accounts/keychain.js";
 import { projectOf } from "./accounts/cli.js";
 import { hostWarning } from "./host.js";
 
@@ -26,6 +27,8 @@ async function server(input, options) {
   const core = await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
   // One Codex client version for /models, the `version` header and the User-Agent.
   const cfg = withClientIdentity(resolveConfig(options ?? {}), core);
+  // Refresh tokens of pooled accounts in the OS keychain (opt-in): logins made before the loader runs obey it too.
+  configureKeychain({ enabled: cfg.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
   // Loaded from an installer copy: lease it for this process, and remove copies an upgrade left behind (never awaited).
   import("./install/copies.js")
     .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
@@ -49,7 +52,8 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }); // auth.json's login joins the account pool
+        // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
+        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const notice = (message) => showNotice(input?.client, message);
         const warn = (message) => showNotice(input?.client, message, "warning");

@@ -34,6 +34,8 @@ export type ChatgptPluginOptions = {
   apiBase?: string;
   /** Let a project pinned to an account rotate to an account outside its pin (OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN=1). Default off. */
   accountsLeavePin?: boolean | string;
+  /** Refresh tokens of pooled accounts in the OS keychain; the pool files keep a reference (OPENCODE_CODEX_KEYCHAIN=1). Default off. */
+  keychain?: boolean | string;
   /** Debug lines on stderr, never holding tokens, codes or verifiers (OPENCODE_CODEX_DEBUG=1). Default off. */
   debug?: boolean | string | number;
 };

@@ -11,7 +11,7 @@ mod request_suite;
 #[path = "wasm_stream.rs"]
 mod stream_suite;
 
-#[path = "wasm_usage.rs"]
-mod usage_suite;
 #[path = "wasm_accounts.rs"]
 mod accounts_suite;
+#[path = "wasm_usage.rs"]
+mod usage_suite;

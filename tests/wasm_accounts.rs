@@ -134,3 +134,36 @@ fn resolution_and_coded_errors() {
     );
     assert_eq!(x::accounts_drop_reasoning("[]"), None);
 }
+
+#[wasm_bindgen_test]
+fn an_export_round_trips_and_a_foreign_login_is_refused() {
+    let p = two();
+    let logins = obj(&format!(
+        r#"{{"acc-A/user-A":{{"type":"oauth","refresh":"r-a","access":"{TOKEN_A}","expires":5}},"acc-B/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}}}}"#
+    ));
+    let text = x::accounts_make_export(p.clone(), logins, 7.0).unwrap();
+    let export = x::accounts_parse_export(&text).unwrap();
+    assert_eq!(
+        json(&get(&export, "format")),
+        r#""opencode-chatgpt-wasm/accounts-export""#
+    );
+    assert_eq!(json(&get(&export, "version")), "1");
+    let plan =
+        x::accounts_plan_import(x::accounts_empty_pool().unwrap(), obj("{}"), export).unwrap();
+    assert_eq!(
+        json(&get(&plan, "items")),
+        r#"[{"key":"acc-A/user-A","n":1,"name":"a@example.com","action":"add","login":true},{"key":"acc-B/user-A","n":2,"name":"a@example.com","action":"add","login":true}]"#
+    );
+    // B's login filed under A: never merged.
+    let swapped = obj(&format!(
+        r#"{{"acc-A/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}},"acc-B/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}}}}"#
+    ));
+    assert_eq!(
+        code(x::accounts_make_export(p, swapped, 7.0).unwrap_err()),
+        "accounts-bad-export"
+    );
+    assert_eq!(
+        code(x::accounts_parse_export("{}").unwrap_err()),
+        "accounts-bad-export"
+    );
+}

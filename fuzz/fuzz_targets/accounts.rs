@@ -9,6 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use opencode_chatgpt_wasm::accounts::identity::{key_of, Identity};
 use opencode_chatgpt_wasm::accounts::pool::{apply, Event, Pool};
 use opencode_chatgpt_wasm::accounts::reasoning::drop_reasoning;
+use opencode_chatgpt_wasm::accounts::transfer;
 use opencode_chatgpt_wasm::accounts::select::{available, select, Ask, Selection};
 use opencode_chatgpt_wasm::accounts::view::{list, resolve};
 use opencode_chatgpt_wasm::stream::limits::{RateLimits, Window};
@@ -31,6 +32,8 @@ enum Op {
     Resolve(String),
     /// A request body of a conversation that moved.
     DropReasoning(String),
+    /// A file given to `accounts import`, planned against the pool.
+    Import(String),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -166,6 +169,18 @@ fuzz_target!(|input: Input| {
                     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
                     let input = v["input"].as_array().expect("input stays an array");
                     assert!(input.iter().all(|i| i["type"] != "reasoning"));
+                }
+                continue;
+            }
+            Op::Import(text) => {
+                if let Ok(export) = transfer::parse(&text) {
+                    let expires = std::collections::BTreeMap::new();
+                    if let Ok(plan) = transfer::plan(&pool, &expires, &export) {
+                        for acc in &export.pool.accounts {
+                            assert!(plan.pool.get(&acc.identity.key).is_some(), "every imported account is in the pool");
+                        }
+                        assert!(plan.pool.accounts.len() >= pool.accounts.len());
+                    }
                 }
                 continue;
             }

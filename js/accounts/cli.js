@@ -1,5 +1,5 @@
 // `opencode-chatgpt-wasm accounts …`: list the pool (`--json` too), `use <n|label|email> [--project]`,
-// `label <n> <name>`, `remove <n>`; and the per-account lines of `doctor`. Reads and changes the
+// `label <n> <name>`, `remove <n>`, `export <file>`, `import <file>` (transfer.js); and the per-account lines of `doctor`. Reads and changes the
 // pool through pool.js (lock, atomic write) and auth.json through js/auth/credentials.js (auth.json
 // keeps holding the active login). Which account a selector names, and every sentence about health
 // and usage, come from the core. Never prints a token.
@@ -11,7 +11,9 @@ import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { defaultAuthPath, readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, storedLogin, syncLogin, updatePool } from "./pool.js";
-import { newestLogin, shadowPath } from "./rotation.js";
+import { newestLogin, shadowPath, syncKeychain } from "./rotation.js";
+import { conceal, reveal, secretStatus } from "./keychain.js";
+import { exportAccounts, importAccounts } from "./transfer.js";
 
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -20,11 +22,17 @@ export const ACCOUNTS_USAGE = `Usage: ${PACKAGE_NAME} accounts [--json]
        ${PACKAGE_NAME} accounts use <n|label|email> [--project]
        ${PACKAGE_NAME} accounts label <n> <name>
        ${PACKAGE_NAME} accounts remove <n>
+       ${PACKAGE_NAME} accounts export <file> [--force]
+       ${PACKAGE_NAME} accounts import <file> [--dry-run]
 
   (no command)  list the ChatGPT accounts: label, email, plan, workspace, active, health, usage
   use           make an account the active one (auth.json holds it); --project: pin it to this project
   label         name an account (a blank name removes the label)
   remove        forget an account (not the only one)
+  export        write every account with its login to a new file (0600; it holds secrets);
+                --force replaces an existing file
+  import        add or update the accounts of an exported file (a backup of the pool is written
+                first); --dry-run only shows what would be added, updated or left alone
 Add an account by logging in again: opencode auth login → OpenAI.
 `;
 
@@ -46,7 +54,7 @@ class UsageError extends Error {
   }
 }
 
-const BAD_INPUT_CODES = new Set(["accounts-not-found", "accounts-ambiguous", "accounts-bad-label", "accounts-last"]);
+const BAD_INPUT_CODES = new Set(["accounts-not-found", "accounts-ambiguous", "accounts-bad-label", "accounts-last", "accounts-bad-export"]);
 
 /** A login held in auth.json joins (or refreshes its copy in) the pool before anything is shown. */
 async function syncAuthJson(o) {
@@ -76,16 +84,17 @@ async function activate(o, doc, key) {
     if (id) {
       heldKey = id.key;
       await applyEvent(doc, { type: "joined", identity: id, activate: false, nowMs: o.now() });
-      doc.logins = { ...doc.logins, [id.key]: storedLogin(held, id) };
+      doc.logins = { ...doc.logins, [id.key]: await conceal(id.key, storedLogin(held, id)) };
       fs.rmSync(shadowPath(o.poolPath, id.key), { force: true }); // auth.json's copy is the newer one
     }
   }
   if (heldKey !== key) {
     // Rotation may have refreshed it in its own file: the newer of that and the pool's copy.
-    const login = newestLogin(o.poolPath, key, doc.logins[key]);
-    if (!login?.refresh) throw new Error(`the pool holds no login for that account; log in with it again (opencode auth login)`);
+    const stored = newestLogin(o.poolPath, key, doc.logins[key]);
+    const login = await reveal(key, stored); // the keychain's token, when the pool holds a reference
+    if (!login?.refresh) throw new Error(stored?.refresh ? `that account's refresh token is in the keychain, which cannot give it now; nothing was changed: unlock or start the keychain and try again` : `the pool holds no login for that account; log in with it again (opencode auth login)`);
     await setAuthJson(o.authPath, login);
-    doc.logins = { ...doc.logins, [key]: storedLogin(login) };
+    doc.logins = { ...doc.logins, [key]: storedLogin(stored) };
     fs.rmSync(shadowPath(o.poolPath, key), { force: true });
   }
 }
@@ -117,7 +126,7 @@ export async function runAccounts(o) {
   };
   let parsed;
   try {
-    parsed = parseArgs({ args: o.argv, options: { json: { type: "boolean" }, project: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: o.argv, options: { json: { type: "boolean" }, project: { type: "boolean" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
     ctx.err(`error: ${error.message}\n${ACCOUNTS_USAGE}`);
     return EXIT_BAD_INPUT;
@@ -129,6 +138,8 @@ export async function runAccounts(o) {
   }
   const [command = "list", ...rest] = positionals;
   try {
+    // The keychain setting (OPENCODE_CODEX_KEYCHAIN) is applied first: tokens move in or back out.
+    if (!(command === "import" && values["dry-run"])) await syncKeychain({ poolPath: ctx.poolPath, notice: (m) => ctx.err(`note: ${m}`) });
     switch (command) {
       case "list":
         if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -142,6 +153,16 @@ export async function runAccounts(o) {
       case "remove":
         if (rest.length !== 1) throw new UsageError("remove takes one account number");
         return await remove(ctx, rest[0]);
+      case "export":
+        if (rest.length !== 1) throw new UsageError("export takes one file");
+        await syncAuthJson(ctx);
+        await exportAccounts({ ...ctx, resolve: reveal }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { force: values.force ?? false });
+        return 0;
+      case "import":
+        if (rest.length !== 1) throw new UsageError("import takes one file");
+        if (!values["dry-run"]) await syncAuthJson(ctx);
+        await importAccounts({ ...ctx, resolve: reveal, store: (_doc, key, login) => conceal(key, login) }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
+        return 0;
       default:
         throw new UsageError(`unknown accounts command ${command}`);
     }
@@ -206,14 +227,14 @@ async function remove(o, n) {
     }
     const view = (await callCore((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
     const wasActive = doc.pool.active === key;
-    const login = newestLogin(o.poolPath, key, doc.logins[key]);
+    const login = await reveal(key, newestLogin(o.poolPath, key, doc.logins[key])).catch(() => null);
     await applyEvent(doc, { type: "remove", key });
     fs.rmSync(shadowPath(o.poolPath, key), { force: true });
     const { [key]: _gone, ...logins } = doc.logins;
     doc.logins = logins;
     if (wasActive) {
       const next = doc.pool.active;
-      const nextLogin = newestLogin(o.poolPath, next, doc.logins[next]);
+      const nextLogin = await reveal(next, newestLogin(o.poolPath, next, doc.logins[next]));
       if (!nextLogin?.refresh) throw new Error("the next account has no stored login; log in with it again first");
       await setAuthJson(o.authPath, nextLogin);
       fs.rmSync(shadowPath(o.poolPath, next), { force: true });
@@ -250,9 +271,16 @@ export async function accountChecks(env, nowMs) {
   }
   if (doc.state === "missing") return [{ status: "skip", detail: "no account pool yet (the plugin creates it when it loads your login)" }];
   const views = await callCore((c) => c.accountsList(doc.pool, nowMs, null));
-  return views.map((v) => ({
-    status: v.health.state === "dead" ? "fail" : "ok",
-    detail: `account ${name(v)}${v.active ? " (active)" : ""}: ${v.plan ?? "plan unknown"}, workspace ${v.workspace}; ${v.health.text}${v.usage?.text ? `; ${v.usage.text}` : ""}`,
-    fix: v.health.state === "dead" ? "log in again with this account: opencode auth login" : undefined,
-  }));
+  const checks = [];
+  for (const v of views) {
+    // Where its refresh token lives (the pool's files or the keychain) and whether it can be read.
+    const secret = await secretStatus(v.key, doc.logins[v.key], shadowPath(file, v.key));
+    const dead = v.health.state === "dead";
+    checks.push({
+      status: dead || secret.status === "fail" ? "fail" : "ok",
+      detail: `account ${name(v)}${v.active ? " (active)" : ""}: ${v.plan ?? "plan unknown"}, workspace ${v.workspace}; ${v.health.text}${v.usage?.text ? `; ${v.usage.text}` : ""}; ${secret.detail}`,
+      fix: dead ? "log in again with this account: opencode auth login" : secret.fix,
+    });
+  }
+  return checks;
 }

@@ -13,6 +13,7 @@ import { callCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
+import { conceal, isRef } from "./keychain.js";
 
 /** `${XDG_DATA_HOME:-~/.local/share}/opencode-chatgpt-wasm/accounts.json`. */
 export function defaultPoolPath(env = process.env) {
@@ -109,7 +110,10 @@ export async function joinLogin(file, login, { activate = true, now = Date.now }
   const identity = await identityOf(login);
   return updatePool(file, async (doc) => {
     const applied = await applyEvent(doc, { type: "joined", identity, activate, nowMs: now() });
-    doc.logins = { ...doc.logins, [identity.key]: storedLogin(login, identity) };
+    const had = doc.logins[identity.key];
+    // With the keychain on, the refresh token goes there (already there: the same login, kept as it is).
+    const keep = isRef(had?.refresh) && had.access === login.access;
+    doc.logins = { ...doc.logins, [identity.key]: keep ? had : await conceal(identity.key, storedLogin(login, identity)) };
     return { key: identity.key, index: applied.index, added: applied.added };
   });
 }

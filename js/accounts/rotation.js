@@ -13,6 +13,7 @@ import { createCredentials, defaultAuthPath, readStoredLogin, writeStoredLogin }
 import { classifyHttpError, errorResponse } from "../transport/errors.js";
 import { randomHex } from "../auth/lock.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, updatePool } from "./pool.js";
+import { clearMoved, conceal, isRef, keychain, keychainOn, migrate, needsMigration, reveal } from "./keychain.js";
 
 /** The file a non-active account's login is refreshed in (auth.json's format). */
 export function shadowPath(poolPath, key) {
@@ -40,6 +41,31 @@ export function newestLogin(poolPath, key, poolCopy) {
   if (!shadow) return poolCopy ?? null;
   if (!poolCopy) return shadow;
   return (shadow.expires ?? 0) >= (poolCopy.expires ?? 0) ? shadow : poolCopy;
+}
+
+/**
+ * Moves the refresh tokens of the pool and its login files into the keychain (on) or back (off),
+ * under the pool's lock (keychain.js: migrate). Never throws: a damaged pool or a failing keychain
+ * is said once through `notice` and changes nothing it cannot finish.
+ */
+export async function syncKeychain({ poolPath = defaultPoolPath(), notice = () => {} } = {}) {
+  try {
+    // Read first without the lock: in the usual case (nothing to move) no lock is taken and nothing written.
+    const shadowOf = (key) => shadowPath(poolPath, key);
+    const peek = await readPool(poolPath).catch(() => null);
+    if (!peek || peek.state !== "ok" || !needsMigration(peek, shadowOf)) {
+      if (peek?.state === "ok" && keychainOn()) for (const key of Object.keys(peek.logins)) if (isRef(peek.logins[key]?.refresh)) await keychain().get(key); // remembered for this session
+      return { moved: 0, kept: 0, movedKeys: [] };
+    }
+    const r = await updatePool(poolPath, (doc) => (doc.state === "ok" ? migrate(doc, (key) => shadowPath(poolPath, key)) : { moved: 0, kept: 0, movedKeys: [] }));
+    if (r.moved && r.on) notice(`moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} into the keychain; the account pool keeps only a reference`);
+    if (r.moved && !r.on) notice(`the keychain is off: moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} back into the account pool's files (0600)`);
+    if (r.movedKeys?.length) await clearMoved(r.movedKeys);
+    return r;
+  } catch (err) {
+    notice(String(err?.message ?? err));
+    return null;
+  }
 }
 
 function conversationOf(input, init) {
@@ -70,7 +96,9 @@ export function createRotatingFetch({ makeFetch, credentials, cfg, project = nul
       const copy = doc.logins[key];
       if (!copy?.refresh) return null;
       ensureShadow(file, copy);
-      perAccount.set(key, createCredentials({ getAuth: async () => readStoredLogin(file), cfg, authPath: file, now, log }));
+      // With the keychain on, the file holds a reference: the token is read from and stored in the keychain.
+      const secrets = { reveal: (l) => reveal(key, l), conceal: (l) => conceal(key, l) };
+      perAccount.set(key, createCredentials({ getAuth: async () => reveal(key, readStoredLogin(file)), cfg, authPath: file, now, log, secrets }));
     }
     return perAccount.get(key);
   };

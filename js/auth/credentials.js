@@ -99,7 +99,10 @@ const withTimeout = (promise, ms) =>
  * @param {(message: string) => void} [deps.notice]  a sentence for the user (a login that could not be saved)
  * @param {typeof fs} [deps.fsImpl]  the file system auth.json is written through (tests inject faults)
  */
-export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {}, notice = () => {}, fsImpl }) {
+export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {}, notice = () => {}, fsImpl, secrets }) {
+  // secrets (a pooled account's login file with the keychain on): the file holds a reference in
+  // place of the refresh token; `reveal` reads the token, `conceal` stores it and gives the reference.
+  const readStored = async (file) => (secrets ? secrets.reveal(readStoredLogin(file)) : readStoredLogin(file));
   const lockPath = `${authPath}.lock`;
   const toldSaveFailure = new Set(); // kinds of save failure the user was told about
   let inflight = null; // the one refresh under way in this process
@@ -192,7 +195,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     const release = await acquireLock(lockPath);
     if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
-      const stored = readStoredLogin(authPath);
+      const stored = await readStored(authPath);
       const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));
       if (decision === "use-stored") {
         log("another process refreshed the login; using it");
@@ -204,7 +207,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
         fresh = await postRefresh(base);
       } catch (err) {
         if (err?.code === "refresh-reused") {
-          const again = readStoredLogin(authPath);
+          const again = await readStored(authPath);
           if (again && again.refresh !== base.refresh) return again;
         }
         throw err;
@@ -214,7 +217,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
       const account = fresh.accountId ?? accountId;
       if (account) login.accountId = account;
       try {
-        await persist(login);
+        await persist(secrets ? await secrets.conceal(login) : login);
       } catch (err) {
         // The old refresh token is spent: keep the new login in memory rather than lose it.
         saveFailed(err);

@@ -13,6 +13,8 @@
 //!   earliest reset across them).
 //! - [`reasoning`]: dropping encrypted reasoning from a request whose conversation moved to
 //!   another account (the backend refuses another account's).
+//! - [`transfer`]: the export file (`accounts export` / `import`): its format and version, the
+//!   checks a file must pass before anything changes, and what an import adds, updates or leaves.
 //! - [`view`]: what `accounts`, `accounts --json`, `doctor` and the `chatgpt_accounts` tool show
 //!   (never a token), and resolving `<n|label|email>`.
 //!
@@ -25,6 +27,7 @@ pub mod identity;
 pub mod pool;
 pub mod reasoning;
 pub mod select;
+pub mod transfer;
 pub mod view;
 
 use crate::error::CoreError;
@@ -42,6 +45,8 @@ pub enum AccountsError {
     BadLabel,
     /// The pool data is not what this version writes.
     BadPool(String),
+    /// A file given to `accounts import` is not an export this version reads (why).
+    BadExport(String),
 }
 
 impl std::fmt::Display for AccountsError {
@@ -66,6 +71,7 @@ impl std::fmt::Display for AccountsError {
                 "a label must be 1 to 64 characters, not only digits, and not only spaces",
             ),
             AccountsError::BadPool(why) => write!(f, "the account pool cannot be read ({why})"),
+            AccountsError::BadExport(why) => write!(f, "this file cannot be imported: {why}"),
         }
     }
 }
@@ -78,6 +84,7 @@ impl CoreError for AccountsError {
             AccountsError::Ambiguous(..) => "accounts-ambiguous",
             AccountsError::BadLabel => "accounts-bad-label",
             AccountsError::BadPool(_) => "accounts-bad-pool",
+            AccountsError::BadExport(_) => "accounts-bad-export",
         }
     }
 }

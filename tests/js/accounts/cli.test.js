@@ -166,8 +166,8 @@ test("doctor shows each account; the tools list and switch accounts", async () =
   const s = await setup();
   const checks = await accountChecks(s.env, Date.now());
   assert.deepEqual(checks, [
-    { status: "ok", detail: "account #1 acc-a@example.com (active): plus, workspace acc-a; ok", fix: undefined },
-    { status: "ok", detail: "account #2 acc-b@example.com: plus, workspace acc-b; ok", fix: undefined },
+    { status: "ok", detail: "account #1 acc-a@example.com (active): plus, workspace acc-a; ok; refresh token in the account pool's files", fix: undefined },
+    { status: "ok", detail: "account #2 acc-b@example.com: plus, workspace acc-b; ok; refresh token in the account pool's files", fix: undefined },
   ]);
   const tools = accountTools({ env: s.env });
   assert.deepEqual(Object.keys(tools), ["chatgpt_accounts", "chatgpt_use_account"]);
