@@ -112,6 +112,8 @@ pub fn next(
             | ErrorKind::NotIncluded
             | ErrorKind::Entitlement
             | ErrorKind::ModelUnsupported
+            | ErrorKind::ClientTooOld
+            | ErrorKind::QuotaExceeded
             | ErrorKind::Unauthorized
             | ErrorKind::BadRequest
             | ErrorKind::ContextLength => None,
