@@ -861,4 +861,41 @@ pub(crate) mod tests {
         assert!(read(r#"{"type":"remove","key":5}"#).is_err());
         assert!(read("[]").is_err());
     }
+    /// An account is one flat object (the identity's fields, then its own); the identity's
+    /// optional fields and the account's own may be absent.
+    #[test]
+    fn an_account_is_one_flat_object() {
+        let a = Account {
+            identity: ident(1),
+            label: None,
+            added_ms: 3,
+            health: Health::default(),
+            usage: None,
+        };
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            text,
+            r#"{"key":"acc-1/u1","accountId":"acc-1","userId":"u1","email":"user1@example.com","plan":"plus","label":null,"addedMs":3,"health":{"failures":0,"coolingUntilMs":null,"coolingReason":null,"dead":false,"lastUsedMs":null},"usage":null}"#
+        );
+        assert_eq!(serde_json::from_str::<Account>(&text).unwrap(), a);
+        let bare: Account = serde_json::from_str(r#"{"key":"k","accountId":"a","x":1}"#).unwrap();
+        assert_eq!(
+            bare,
+            Account {
+                identity: Identity {
+                    key: "k".into(),
+                    account_id: "a".into(),
+                    user_id: None,
+                    email: None,
+                    plan: None
+                },
+                label: None,
+                added_ms: 0,
+                health: Health::default(),
+                usage: None,
+            }
+        );
+        let missing = serde_json::from_str::<Account>(r#"{"key":"k"}"#).map_err(|e| e.to_string());
+        assert!(matches!(missing, Err(m) if m.starts_with("missing field `accountId`")));
+    }
 }
