@@ -108,8 +108,8 @@ pub struct Sticky {
     pub moved: bool,
 }
 
-/// Everything that changes the pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything that changes the pool. Read from `{type, ...fields}` through `RawEvent` (see there).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -152,6 +152,96 @@ pub enum Event {
     Label { key: String, label: Option<String> },
     /// `accounts remove`.
     Remove { key: String },
+}
+
+/// The fields of every [`Event`] variant in one flat struct. `Event` is read through it instead of
+/// serde's internally tagged derive, which buffers the object into `Content` and instantiated a
+/// second deserializer for every field type: 44 KB of wasm for this one type (docs/benchmarks.md,
+/// "wasm size, round two"). Unknown fields are ignored as before; a required field that is missing
+/// or `null` and an unknown `type` are errors with serde's wording.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    identity: Option<Identity>,
+    activate: Option<bool>,
+    now_ms: Option<i64>,
+    key: Option<String>,
+    limits: Option<RateLimits>,
+    resets_at_ms: Option<i64>,
+    project: Option<String>,
+    label: Option<String>,
+}
+
+const EVENT_TYPES: &[&str] = &[
+    "joined",
+    "usage",
+    "usageLimit",
+    "loginDead",
+    "failed",
+    "succeeded",
+    "use",
+    "unpin",
+    "label",
+    "remove",
+];
+
+fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(field))
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = RawEvent::deserialize(deserializer)?;
+        let kind = need::<_, D::Error>(r.kind, "type")?;
+        Ok(match kind.as_str() {
+            "joined" => Event::Joined {
+                identity: need(r.identity, "identity")?,
+                activate: need(r.activate, "activate")?,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "usage" => Event::Usage {
+                key: need(r.key, "key")?,
+                limits: need(r.limits, "limits")?,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "usageLimit" => Event::UsageLimit {
+                key: need(r.key, "key")?,
+                resets_at_ms: r.resets_at_ms,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "loginDead" => Event::LoginDead {
+                key: need(r.key, "key")?,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "failed" => Event::Failed {
+                key: need(r.key, "key")?,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "succeeded" => Event::Succeeded {
+                key: need(r.key, "key")?,
+                now_ms: need(r.now_ms, "nowMs")?,
+            },
+            "use" => Event::Use {
+                key: need(r.key, "key")?,
+                project: r.project,
+            },
+            "unpin" => Event::Unpin {
+                project: need(r.project, "project")?,
+            },
+            "label" => Event::Label {
+                key: need(r.key, "key")?,
+                label: r.label,
+            },
+            "remove" => Event::Remove {
+                key: need(r.key, "key")?,
+            },
+            other => {
+                return Err(serde::de::Error::unknown_variant(other, EVENT_TYPES));
+            }
+        })
+    }
 }
 
 /// What an event did, for the caller to say once.
@@ -678,5 +768,134 @@ pub(crate) mod tests {
         assert_eq!(p.sticky.len(), MAX_STICKY);
         assert!(!p.sticky.contains_key("c0"));
         assert!(p.sticky.contains_key(&format!("c{}", MAX_STICKY + 9)));
+    }
+
+    /// `Event` is read by hand (`RawEvent`) instead of serde's internally tagged derive: every
+    /// variant still reads back what it writes, unknown fields are still ignored, and a missing
+    /// field or an unknown type is still an error in serde's words.
+    #[test]
+    fn events_read_back_what_they_write() {
+        let events = vec![
+            Event::Joined {
+                identity: ident(1),
+                activate: true,
+                now_ms: 5,
+            },
+            Event::Usage {
+                key: "k".into(),
+                limits: RateLimits::default(),
+                now_ms: 6,
+            },
+            Event::UsageLimit {
+                key: "k".into(),
+                resets_at_ms: Some(9),
+                now_ms: 7,
+            },
+            Event::UsageLimit {
+                key: "k".into(),
+                resets_at_ms: None,
+                now_ms: 7,
+            },
+            Event::LoginDead {
+                key: "k".into(),
+                now_ms: 1,
+            },
+            Event::Failed {
+                key: "k".into(),
+                now_ms: 2,
+            },
+            Event::Succeeded {
+                key: "k".into(),
+                now_ms: 3,
+            },
+            Event::Use {
+                key: "k".into(),
+                project: Some("/p".into()),
+            },
+            Event::Use {
+                key: "k".into(),
+                project: None,
+            },
+            Event::Unpin {
+                project: "/p".into(),
+            },
+            Event::Label {
+                key: "k".into(),
+                label: Some("work".into()),
+            },
+            Event::Label {
+                key: "k".into(),
+                label: None,
+            },
+            Event::Remove { key: "k".into() },
+        ];
+        for e in events {
+            let text = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e, "{text}");
+        }
+        let read = |t: &str| serde_json::from_str::<Event>(t).map_err(|e| e.to_string());
+        assert_eq!(
+            read(r#"{"type":"remove","key":"k","extra":[1,{"a":2}]}"#),
+            Ok(Event::Remove { key: "k".into() })
+        );
+        assert_eq!(
+            read(r#"{"type":"use","key":"k","project":null}"#),
+            Ok(Event::Use {
+                key: "k".into(),
+                project: None
+            })
+        );
+        assert_eq!(
+            read(r#"{"type":"failed","key":"k"}"#),
+            Err("missing field `nowMs`".into())
+        );
+        assert_eq!(read(r#"{"key":"k"}"#), Err("missing field `type`".into()));
+        assert_eq!(
+            read(r#"{"type":"nope"}"#),
+            Err(
+                "unknown variant `nope`, expected one of `joined`, `usage`, `usageLimit`, \
+                 `loginDead`, `failed`, `succeeded`, `use`, `unpin`, `label`, `remove`"
+                    .into()
+            )
+        );
+        assert!(read(r#"{"type":"remove","key":5}"#).is_err());
+        assert!(read("[]").is_err());
+    }
+    /// An account is one flat object (the identity's fields, then its own); the identity's
+    /// optional fields and the account's own may be absent.
+    #[test]
+    fn an_account_is_one_flat_object() {
+        let a = Account {
+            identity: ident(1),
+            label: None,
+            added_ms: 3,
+            health: Health::default(),
+            usage: None,
+        };
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            text,
+            r#"{"key":"acc-1/u1","accountId":"acc-1","userId":"u1","email":"user1@example.com","plan":"plus","label":null,"addedMs":3,"health":{"failures":0,"coolingUntilMs":null,"coolingReason":null,"dead":false,"lastUsedMs":null},"usage":null}"#
+        );
+        assert_eq!(serde_json::from_str::<Account>(&text).unwrap(), a);
+        let bare: Account = serde_json::from_str(r#"{"key":"k","accountId":"a","x":1}"#).unwrap();
+        assert_eq!(
+            bare,
+            Account {
+                identity: Identity {
+                    key: "k".into(),
+                    account_id: "a".into(),
+                    user_id: None,
+                    email: None,
+                    plan: None
+                },
+                label: None,
+                added_ms: 0,
+                health: Health::default(),
+                usage: None,
+            }
+        );
+        let missing = serde_json::from_str::<Account>(r#"{"key":"k"}"#).map_err(|e| e.to_string());
+        assert!(matches!(missing, Err(m) if m.starts_with("missing field `accountId`")));
     }
 }

@@ -23,6 +23,7 @@ use crate::accounts::pool::{self, Applied, Event, Pool};
 use crate::accounts::select::{self, Ask, Selection};
 use crate::accounts::{identity, transfer, view, AccountsError};
 
+#[inline(never)]
 fn pool_arg(value: &JsValue) -> Result<Pool, JsValue> {
     let mut p: Pool = from_js(value).map_err(|e| to_js_error(&AccountsError::BadPool(e)))?;
     if p.version != pool::VERSION {

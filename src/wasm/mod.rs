@@ -52,8 +52,17 @@ pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
 
 /// Serializes a core value for JS (plain objects, not Maps) through JSON text and `JSON.parse`:
 /// the results are small, and serde_json is linked anyway (serde_wasm_bindgen's serializer cost ~12 KB).
+/// Out of line (as are [`from_js`] and the accounts exports' `pool_arg`): one copy per type, not
+/// one per export that uses it (docs/benchmarks.md, "wasm size, round two").
+#[inline(never)]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| {
+    json_to_js(serde_json::to_string(value))
+}
+
+/// The type-independent half of [`to_js`].
+#[inline(never)]
+fn json_to_js(text: serde_json::Result<String>) -> Result<JsValue, JsValue> {
+    let text = text.map_err(|e| {
         JsValue::from(js_sys::Error::new(&format!(
             "internal: cannot encode result: {e}"
         )))
@@ -62,7 +71,14 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> 
 }
 
 /// Reads a plain JS value into a core type through `JSON.stringify` (see [`to_js`]).
+#[inline(never)]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    serde_json::from_str(&js_to_json(value)?).map_err(|e| e.to_string())
+}
+
+/// The type-independent half of [`from_js`]: the value's JSON text.
+#[inline(never)]
+fn js_to_json(value: &JsValue) -> Result<String, String> {
     let text = if value.is_undefined() {
         "null".to_string()
     } else {
@@ -71,7 +87,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result
             .and_then(|t| t.as_string())
             .ok_or_else(|| "not JSON-serializable".to_string())?
     };
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    Ok(text)
 }
 
 /// A failure of the platform's random source (no `crypto.getRandomValues`).
