@@ -146,9 +146,18 @@ fuzz_target!(|req: Request| {
         raw("model").map(|m| serde_json::from_str::<String>(&m).ok()),
         Some(Some(out.model.clone()))
     );
+    // A catalog model, or the name the request asked for, sent as named (issue 14: never a silent
+    // downgrade; Catalog::resolve keeps the last path segment, trimmed and lower-cased).
+    // An empty or missing name takes the caller's default model, resolved the same way.
+    let as_named = body
+        .get("model")
+        .and_then(Value::as_str)
+        .filter(|m| !m.trim().is_empty())
+        .or(default_model)
+        .map(|m| m.trim().rsplit('/').next().unwrap_or_default().to_ascii_lowercase());
     assert!(
-        CATALOG.get(&out.model).is_some(),
-        "model {} is not live",
+        CATALOG.get(&out.model).is_some() || as_named.as_deref() == Some(out.model.as_str()),
+        "model {} is neither in the catalog nor the name asked for ({as_named:?})",
         out.model
     );
     for (k, v) in body
