@@ -301,6 +301,31 @@ fn replace_spans(text: &str, spans: &[(usize, usize)]) -> String {
     out
 }
 
+/// Test support shared by the tests of every path that shows backend text (errors_http, rewriter).
+#[cfg(test)]
+pub(crate) mod shown_text {
+    /// What a terminal or a toast must never get raw: escape sequences, bells, NULs, C1 controls,
+    /// bidi overrides and zero-width characters; and a token the backend echoed. `(text, token)`.
+    pub fn evil_backend_text() -> (String, String) {
+        let jwt = crate::auth::jwt::make_test_token(r#"{"exp":1}"#);
+        let evil = format!("bad\u{1b}[31m red\u{7} \u{0} nul\r\nline2 \u{9b}csi \u{202e}rtl\u{200b}zw\u{2066}iso {jwt}");
+        (evil, jwt)
+    }
+
+    /// `m` holds no control or format character, not the token, and still the words.
+    pub fn assert_shown_ok(m: &str, jwt: &str) {
+        assert!(
+            !m.chars().any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+            "control or format character in {m:?}"
+        );
+        assert!(!m.contains(jwt), "token echoed in {m:?}");
+        assert!(
+            m.contains("bad") && m.contains("red") && m.contains("line2"),
+            "the words are kept in {m:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

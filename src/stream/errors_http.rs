@@ -684,21 +684,8 @@ mod tests {
 
     #[test]
     fn backend_text_is_shown_without_controls_or_secrets() {
-        // What a terminal or a toast must never get raw: escape sequences, bells, NULs, C1 controls,
-        // bidi overrides and zero-width characters; and a token the backend echoed.
-        let jwt = crate::auth::jwt::make_test_token(r#"{"exp":1}"#);
-        let evil = format!("bad\u{1b}[31m red\u{7} \u{0} nul\r\nline2 \u{9b}csi \u{202e}rtl\u{200b}zw\u{2066}iso {jwt}");
-        let shown_ok = |m: &str| {
-            assert!(
-                !m.chars().any(|c| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')),
-                "control or format character in {m:?}"
-            );
-            assert!(!m.contains(&jwt), "token echoed in {m:?}");
-            assert!(
-                m.contains("bad") && m.contains("red") && m.contains("line2"),
-                "the words are kept in {m:?}"
-            );
-        };
+        let (evil, jwt) = crate::auth::redact::shown_text::evil_backend_text();
+        let shown_ok = |m: &str| crate::auth::redact::shown_text::assert_shown_ok(m, &jwt);
         let body = serde_json::json!({"error": {"message": evil, "code": "x"}}).to_string();
         for status in [400, 403, 404, 500, 502] {
             shown_ok(&classify(status, &[], &body, NOW, 0).message);
