@@ -48,6 +48,9 @@ export function resolveConfig(options = {}, env = process.env) {
     accountsLeavePin: ["1", "true", "yes"].includes(String(pick("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN", "")).toLowerCase()),
     // Accounts: refresh tokens of pooled accounts in the OS keychain (js/accounts/keychain.js).
     keychain: ["1", "true", "yes"].includes(String(pick("keychain", "OPENCODE_CODEX_KEYCHAIN", "")).toLowerCase()),
+    // The responses-lite request shape for catalog entries marked use_responses_lite (src/request/transform/lite.rs);
+    // off: the full Responses shape for every model.
+    responsesLite: !["0", "false", "no", "off"].includes(String(pick("responsesLite", "OPENCODE_CODEX_RESPONSES_LITE", "1")).toLowerCase()),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
 }

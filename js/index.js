@@ -59,7 +59,7 @@ async function server(input, options) {
         const warn = (message) => showNotice(input?.client, message, "warning");
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn });
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
-        const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, ...deps });
+        const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, log, ...deps });
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createRotatingFetch({ makeFetch, credentials, cfg, project, notice, log }) };
       },

@@ -227,9 +227,7 @@ fn long_strings_with_a_special_byte_at_every_offset_are_kept_or_refused() {
     use opencode_chatgpt_wasm::request::models::Catalog;
     use opencode_chatgpt_wasm::request::transform::{transform, Options};
     let catalog = Catalog::bundled();
-    let options = Options {
-        default_model: None,
-    };
+    let options = Options::default();
     for len in [15usize, 16, 17, 31, 32, 33, 70] {
         for at in 0..len {
             for (special, decoded) in [

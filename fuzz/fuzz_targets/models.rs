@@ -158,7 +158,7 @@ fuzz_target!(|input: Input| {
         let out = transform(&body, &catalog, &Options { default_model })
             .unwrap_or_else(|e| panic!("refused a request for {name:?}: {e}"));
         assert_eq!(out.model, resolved.model);
-        assert_codex_invariants(&out.body);
+        assert_codex_invariants(&out.body, out.lite);
         assert_ne!(out.effort.as_deref(), Some("ultra"), "ultra sent for {name:?}");
         if let (Some(effort), Some(info)) = (&out.effort, catalog.get(&out.model)) {
             assert!(

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
                 object.is_some(),
                 "accepted a body that is not a json object"
             );
-            assert_codex_invariants(&out.body);
+            assert_codex_invariants(&out.body, out.lite);
         }
         Err(RequestError::NotJson { .. }) => assert!(!json, "refused valid json as not json"),
         Err(RequestError::NotObject) => assert!(

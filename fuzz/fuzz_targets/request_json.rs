@@ -37,6 +37,8 @@ const MODELS: &[&str] = &[
     "gpt-5-codex",
     "GPT-5.4-XHIGH",
     "nope",
+    "gpt-5.6-sol",
+    "gpt-6-astra-high",
 ];
 
 impl Item {
@@ -83,6 +85,8 @@ struct Request {
     /// Fields no protocol defines (`x-` prefixed): they must pass through unchanged.
     custom: Vec<(String, Json)>,
     default_model: Option<u8>,
+    /// The `responsesLite: false` switch.
+    full_shape: bool,
 }
 
 fuzz_target!(|req: Request| {
@@ -117,14 +121,23 @@ fuzz_target!(|req: Request| {
     );
 
     let default_model = req.default_model.map(|m| pick(MODELS, m));
-    let out = match transform(&input, &CATALOG, &Options { default_model }) {
+    let opts = Options {
+        default_model,
+        full_shape: req.full_shape,
+    };
+    let out = match transform(&input, &CATALOG, &opts) {
         Ok(out) => out,
         Err(e) => {
             assert!(!input_ok, "refused a request object ({e}): {input}");
             return;
         }
     };
-    let members = assert_codex_invariants(&out.body);
+    let members = assert_codex_invariants(&out.body, out.lite);
+    assert_eq!(
+        out.lite,
+        !req.full_shape && CATALOG.get(&out.model).is_some_and(|m| m.use_responses_lite) && tools_fit(&body),
+        "lite decided wrongly: {input}"
+    );
     let raw = |key: &str| {
         members
             .iter()
@@ -136,11 +149,13 @@ fuzz_target!(|req: Request| {
         .get("instructions")
         .filter(|i| i.as_str().is_some_and(|s| !s.trim().is_empty()))
     {
-        assert_eq!(
-            raw("instructions"),
-            Some(Value::String(i.clone()).to_string()),
-            "instructions changed"
-        );
+        let sent = if out.lite {
+            let input: Value = serde_json::from_str(&raw("input").unwrap()).unwrap();
+            Some(input[1]["content"][0]["text"].to_string())
+        } else {
+            raw("instructions")
+        };
+        assert_eq!(sent, Some(Value::String(i.clone()).to_string()), "instructions changed");
     }
     assert_eq!(
         raw("model").map(|m| serde_json::from_str::<String>(&m).ok()),
@@ -178,3 +193,14 @@ fuzz_target!(|req: Request| {
         }
     }
 });
+
+/// The responses-lite rule for tools: absent, null, or only function and custom tools.
+fn tools_fit(body: &Value) -> bool {
+    match body.get("tools") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(tools)) => tools
+            .iter()
+            .all(|t| matches!(t.get("type").and_then(Value::as_str), Some("function" | "custom"))),
+        Some(_) => false,
+    }
+}

@@ -286,7 +286,9 @@ pub fn string_bytes(raw: &str) -> Option<Vec<u8>> {
 /// of `model` (a string), `store:false`, `stream:true`, `include` (an array holding
 /// `reasoning.encrypted_content`) and a non-blank `instructions` string, and none of the
 /// parameters the backend refuses. Returns the members for further checks.
-pub fn assert_codex_invariants(out: &str) -> Vec<(Vec<u8>, String)> {
+/// `lite`: the transform said the body has the responses-lite shape (instructions and tools open
+/// the input instead of being top-level members).
+pub fn assert_codex_invariants(out: &str, lite: bool) -> Vec<(Vec<u8>, String)> {
     use opencode_chatgpt_wasm::request::transform::UNSUPPORTED_PARAMS;
     assert!(is_json(out), "transform output is not json: {out}");
     let members =
@@ -320,7 +322,25 @@ pub fn assert_codex_invariants(out: &str) -> Vec<(Vec<u8>, String)> {
                 == Some(b"reasoning.encrypted_content".as_slice())),
         "include lacks reasoning.encrypted_content: {out}"
     );
-    let instructions = string_bytes(&only("instructions")).expect("instructions is a string");
+    let instructions = if lite {
+        for key in ["instructions", "tools"] {
+            assert!(
+                !members.iter().any(|(k, _)| k == key.as_bytes()),
+                "a lite body has a top-level {key}: {out}"
+            );
+        }
+        assert_eq!(only("parallel_tool_calls"), "false");
+        let reasoning: serde_json::Value = serde_json::from_str(&only("reasoning")).unwrap();
+        assert_eq!(reasoning["context"], "all_turns", "{out}");
+        let input: serde_json::Value = serde_json::from_str(&only("input")).unwrap();
+        assert_eq!(input[0]["type"], "additional_tools", "{out}");
+        assert!(input[0]["tools"].is_array(), "{out}");
+        assert_eq!(input[1]["role"], "developer", "{out}");
+        let text = input[1]["content"][0]["text"].as_str().expect("instructions text");
+        text.as_bytes().to_vec()
+    } else {
+        string_bytes(&only("instructions")).expect("instructions is a string")
+    };
     assert!(
         !String::from_utf8_lossy(&instructions).trim().is_empty(),
         "instructions are blank"

@@ -13,6 +13,17 @@ import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
+/** The request header that marks a responses-lite body (src/request/transform/lite.rs). */
+export const LITE_HEADER = "x-openai-internal-codex-responses-lite";
+
+// Set when the backend refused a responses-lite request that the full shape then got through:
+// the full shape for every request of this process (said once in debug).
+let liteRefused = false;
+/** For tests: forget a refusal seen earlier in this process. */
+export function resetLiteFallback() {
+  liteRefused = false;
+}
+
 /** Plain header object (lower-case names) from any HeadersInit. */
 export function headerObject(init) {
   const out = {};
@@ -39,19 +50,19 @@ function bodyText(body) {
  * @param {object} deps
  * @param {{current: () => Promise<{access: string, accountId?: string}>, onUnauthorized?: () => Promise<boolean>}} deps.credentials
  * @param {ReturnType<import("../config.js").resolveConfig>} deps.cfg
- * @param {(text: string) => object} [deps.transform]  body → {body, notice?, promptCacheKey?}; default: the wasm transform
- *   against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
+ * @param {(text: string, opts: {responsesLite: boolean}) => object} [deps.transform]  body → {body, notice?, promptCacheKey?, lite?};
+ *   default: the wasm transform against the process catalog (the body comes back as UTF-8 bytes: no string decode on the hot path)
  * @param {{observe?: (headers: Headers) => void}} [deps.quota]
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  * @param {() => void} [deps.refreshModels]  called (not awaited) before each turn: keeps the catalog fresh
  * @param {typeof fetch} [deps.transport]  sends one request (default: the global fetch; js/accounts/rotation.js reads usage limits here)
  */
-export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels, transport = (...a) => fetch(...a) }) {
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels, transport = (...a) => fetch(...a), log }) {
   const runTransform =
     transform ??
-    (async (text) => {
+    (async (text, { responsesLite }) => {
       const catalog = await getCatalog();
-      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel }));
+      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel, responsesLite }));
     });
   const turns = createTurnStates();
   return async function codexFetch(input, init) {
@@ -66,20 +77,23 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     }
 
     let body = req.body;
+    let callerText = null; // the caller's body, kept while a lite body may need the full shape instead
+    let lite = false;
     let cacheKey;
     let turnInfo = null;
     let wantsJson = false;
     if (isResponses) {
       refreshModels?.();
-      const text = bodyText(body);
-      if (typeof text === "string") {
+      callerText = bodyText(body);
+      if (typeof callerText === "string") {
         let out;
         try {
-          out = await runTransform(text);
+          out = await runTransform(callerText, { responsesLite: cfg.responsesLite !== false && !liteRefused });
         } catch (err) {
           return errorResponse({ status: 400, kind: "bad_request", message: `opencode-chatgpt-wasm: ${err.message}` });
         }
         body = out.body;
+        lite = out.lite === true;
         cacheKey = out.promptCacheKey;
         turnInfo = out.turn ?? null;
         // The core read the caller's top-level `stream`: anything but `true` wants one JSON reply.
@@ -99,6 +113,9 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     delete headers["session-id"];
     if (session) headers.session_id = session;
     if (isResponses) headers.accept = "text/event-stream";
+    // The lite lane is ours to mark: never forwarded from the caller.
+    delete headers[LITE_HEADER];
+    if (lite) headers[LITE_HEADER] = "true";
     // The turn this body belongs to (the transform named it): its turn-state token rides along.
     const turn = turns.begin(session, turnInfo);
 
@@ -130,7 +147,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     let reasoningDropped = false;
     try {
       res = await attempt();
-      if (isResponses && res.status === 400) {
+      if (isResponses && (res.status === 400 || (lite && (res.status === 415 || res.status === 422)))) {
         const { text } = await readCapped(res.clone(), { maxBytes: SMALL_BODY_BYTES, timeoutMs: bodyTimeoutMs });
         const info = await classifyHttpError(res.status, res.headers, text);
         const next = await callCore((core) => core.streamRetry(1, info.kind, undefined, 0, false));
@@ -138,6 +155,20 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
           reasoningDropped = true;
           await res.body?.cancel().catch(() => {});
           res = await attempt();
+        } else if (lite && (await callCore((core) => core.liteFallback(res.status, info.kind)))) {
+          // A refused lite body: the same request once in the full shape; if that one is accepted,
+          // the full shape for the rest of the process.
+          const refusedStatus = res.status;
+          const full = await runTransform(callerText, { responsesLite: false });
+          body = full.body;
+          lite = false;
+          delete headers[LITE_HEADER];
+          await res.body?.cancel().catch(() => {});
+          res = await attempt();
+          if (res.status < 400 || res.status >= 500) {
+            liteRefused = true;
+            log?.(`the backend refused a responses-lite request (HTTP ${refusedStatus}: ${String(info.message ?? "").slice(0, 200)}); the full Responses shape is used for the rest of this process`);
+          }
         }
       }
     } catch (err) {

@@ -2,7 +2,8 @@
 //!
 //! - [`transform`]: an OpenCode Responses API body in, a body the ChatGPT Codex backend accepts
 //!   out (store:false invariants, unsupported parameters, item repairs, effort clamping, a stable
-//!   `prompt_cache_key`), in one forward scan that copies untouched bytes.
+//!   `prompt_cache_key`), in one forward scan that copies untouched bytes; for catalog entries marked
+//!   `use_responses_lite`, the responses-lite shape ([`transform::lite`]).
 //! - [`client`]: the client identity (the Codex CLI version we speak as, the User-Agent).
 //! - [`turn`]: which turn of a session a body belongs to (for `x-codex-turn-state`).
 //! - [`resend`]: the body sent once more without its encrypted reasoning (`invalid_encrypted_content`).

@@ -104,7 +104,7 @@ pub struct ModelInfo {
     /// `default_reasoning_summary`: what `reasoning.summary` is when the request names none
     /// (`none`: no summary is asked for).
     pub default_summary: Option<String>,
-    /// `use_responses_lite` (see docs/protocol-notes.md: not acted on yet).
+    /// `use_responses_lite`: requests get the responses-lite shape (`request::transform::lite`).
     pub use_responses_lite: bool,
     /// `available_in_plans` (empty: not stated).
     pub available_in_plans: Vec<String>,

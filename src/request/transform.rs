@@ -7,6 +7,7 @@
 //! Pure: no I/O, no clock.
 
 mod input;
+pub mod lite;
 mod scan;
 
 use std::borrow::Cow;
@@ -41,6 +42,9 @@ pub const ENCRYPTED_REASONING: &str = "reasoning.encrypted_content";
 pub struct Options<'a> {
     /// The model to use when the body names none or an unknown one (`OPENCODE_CODEX_MODEL`).
     pub default_model: Option<&'a str>,
+    /// Send the full Responses shape even for catalog entries marked `use_responses_lite`
+    /// (the option `responsesLite: false`, or after the backend refused a lite request).
+    pub full_shape: bool,
 }
 
 /// The rewritten body and the decisions JS reports or reuses.
@@ -56,6 +60,8 @@ pub struct Transformed {
     pub notice: Option<String>,
     /// The `prompt_cache_key` sent: the caller's, else one derived from the conversation.
     pub prompt_cache_key: String,
+    /// The body has the responses-lite shape (see [`lite`]): JS adds the [`lite::HEADER`] header.
+    pub lite: bool,
     /// The caller's own top-level `stream` was `true`. The backend always streams; when the caller
     /// did not ask for a stream (`false`, absent, anything else: the Responses API default is a
     /// JSON reply) the SSE must be collected into one JSON response.
@@ -174,7 +180,15 @@ impl Slot {
 
 /// A top-level member in body order: copied as is, or the place a slot is written.
 enum Member {
-    Copy { key: Span, value: Span },
+    Copy {
+        key: Span,
+        value: Span,
+    },
+    /// A `tools` member: copied as is, or (responses-lite) moved into the input.
+    Tools {
+        key: Span,
+        value: Span,
+    },
     Slot(Slot),
 }
 
@@ -192,6 +206,8 @@ struct Scanned<'a> {
     values: [Option<(Span, Option<Str>)>; SLOTS.len()],
     input: Option<InputValue>,
     tools_nonempty: bool,
+    /// The last `tools` value.
+    tools: Option<Span>,
     text: &'a str,
 }
 
@@ -263,6 +279,9 @@ pub fn transform(
         },
     };
     let service_tier = service_tier(&scanned, info, resolved.fast);
+    let lite = !opts.full_shape
+        && info.is_some_and(|m| m.use_responses_lite)
+        && lite::tools_fit(body, scanned.tools);
     let prompt_cache_key = match scanned
         .string(Slot::PromptCacheKey)
         .filter(|k| !k.trim().is_empty())
@@ -284,7 +303,9 @@ pub fn transform(
         service_tier: service_tier.as_deref(),
         prompt_cache_key: &prompt_cache_key,
         model: &resolved.model,
+        lite,
     };
+    let mut input_at = 0..0;
     w.out.push('{');
     for member in &scanned.members {
         match member {
@@ -292,26 +313,39 @@ pub fn transform(
                 w.member_raw(scanned.raw(*key)?);
                 w.out.push_str(scanned.raw(*value)?);
             }
+            Member::Tools { .. } if lite => {}
+            Member::Tools { key, value } => {
+                w.member_raw(scanned.raw(*key)?);
+                w.out.push_str(scanned.raw(*value)?);
+            }
             Member::Slot(slot) => {
                 if let Some(done) = written.get_mut(*slot as usize).filter(|done| !**done) {
                     *done = true;
-                    write_slot(&mut w, &scanned, &decided, *slot)?;
+                    write_at(&mut w, &scanned, &decided, *slot, &mut input_at)?;
                 }
             }
         }
     }
     for (slot, done) in SLOTS.iter().zip(written) {
         if !done {
-            write_slot(&mut w, &scanned, &decided, *slot)?;
+            write_at(&mut w, &scanned, &decided, *slot, &mut input_at)?;
         }
     }
     out.push('}');
+    if lite {
+        // Input images lose `detail` (rare: OpenCode sends it only when configured).
+        let stripped = out.get(input_at.clone()).and_then(lite::strip_image_detail);
+        if let Some(stripped) = stripped {
+            out.replace_range(input_at, &stripped);
+        }
+    }
     Ok(Transformed {
         body: out,
         model: resolved.model,
         effort: effort.map(|e| e.as_str().to_owned()),
         notice: resolved.notice,
         prompt_cache_key,
+        lite,
         caller_streams: match scanned.value(Slot::Stream) {
             Some((span, _)) => scanned.raw(span)? == "true",
             None => false,
@@ -344,6 +378,7 @@ fn scan_body(body: &str) -> Result<Scanned<'_>, RequestError> {
         values: Default::default(),
         input: None,
         tools_nonempty: false,
+        tools: None,
         text: body,
     };
     sc.begin_object().map_err(syntax)?;
@@ -360,6 +395,12 @@ fn scan_body(body: &str) -> Result<Scanned<'_>, RequestError> {
             if name == "tools" {
                 scanned.tools_nonempty = body.as_bytes().get(value.start) == Some(&b'[')
                     && Scanner::at(body, value.start.saturating_add(1)).peek() != Some(b']');
+                scanned.tools = Some(value);
+                scanned.members.push(Member::Tools {
+                    key: key.span,
+                    value,
+                });
+                continue;
             }
             scanned.members.push(Member::Copy {
                 key: key.span,
@@ -491,6 +532,8 @@ struct Decided<'d> {
     service_tier: Option<&'d str>,
     prompt_cache_key: &'d str,
     model: &'d str,
+    /// The responses-lite shape (see [`lite`]).
+    lite: bool,
 }
 
 /// Writes members of the output object, handling commas.
@@ -527,6 +570,23 @@ impl Writer<'_> {
     }
 }
 
+/// [`write_slot`], noting where the `input` array went (for the lite image pass).
+fn write_at(
+    w: &mut Writer<'_>,
+    scanned: &Scanned<'_>,
+    d: &Decided<'_>,
+    slot: Slot,
+    input_at: &mut std::ops::Range<usize>,
+) -> Result<(), RequestError> {
+    let start = w.out.len();
+    write_slot(w, scanned, d, slot)?;
+    if slot == Slot::Input {
+        let array = w.out.get(start..).and_then(|s| s.find('[')).unwrap_or(0);
+        *input_at = start.saturating_add(array)..w.out.len();
+    }
+    Ok(())
+}
+
 fn write_slot(
     w: &mut Writer<'_>,
     scanned: &Scanned<'_>,
@@ -539,6 +599,7 @@ fn write_slot(
             w.member(key);
             w.string(d.model);
         }
+        Slot::Instructions if d.lite => {}
         Slot::Instructions => {
             w.member(key);
             match scanned.value(Slot::Instructions) {
@@ -548,22 +609,48 @@ fn write_slot(
                 _ => w.string(FALLBACK_INSTRUCTIONS),
             }
         }
-        Slot::Input => match &scanned.input {
-            Some(InputValue::Items(items)) => {
-                w.member(key);
-                items
-                    .write(scanned.text, w.out)
-                    .ok_or(RequestError::Internal)?;
+        Slot::Input => {
+            let mut prefix = String::new();
+            if d.lite {
+                let tools = scanned.tools.map(|s| scanned.raw(s)).transpose()?;
+                let instructions = match scanned.value(Slot::Instructions) {
+                    Some((span, Some(s))) if !is_blank(scanned.text, s) => {
+                        Cow::Borrowed(scanned.raw(span)?)
+                    }
+                    _ => Cow::Owned(format!("\"{FALLBACK_INSTRUCTIONS}\"")),
+                };
+                lite::write_prefix(&mut prefix, tools, &instructions);
             }
-            Some(InputValue::Text(span)) => {
-                w.member(key);
-                w.out
-                    .push_str(r#"[{"type":"message","role":"user","content":"#);
-                w.out.push_str(scanned.raw(*span)?);
-                w.out.push_str("}]");
+            let prefix = (!prefix.is_empty()).then_some(prefix.as_str());
+            match &scanned.input {
+                Some(InputValue::Items(items)) => {
+                    w.member(key);
+                    items
+                        .write(scanned.text, prefix, w.out)
+                        .ok_or(RequestError::Internal)?;
+                }
+                Some(InputValue::Text(span)) => {
+                    w.member(key);
+                    w.out.push('[');
+                    if let Some(p) = prefix {
+                        w.out.push_str(p);
+                        w.out.push(',');
+                    }
+                    w.out
+                        .push_str(r#"{"type":"message","role":"user","content":"#);
+                    w.out.push_str(scanned.raw(*span)?);
+                    w.out.push_str("}]");
+                }
+                None => {
+                    if let Some(p) = prefix {
+                        w.member(key);
+                        w.out.push('[');
+                        w.out.push_str(p);
+                        w.out.push(']');
+                    }
+                }
             }
-            None => {}
-        },
+        }
         Slot::Store => {
             w.member(key);
             w.out.push_str("false");
@@ -573,6 +660,9 @@ fn write_slot(
             w.out.push_str("true");
         }
         Slot::Include => write_include(w, scanned)?,
+        Slot::Reasoning if d.lite => {
+            lite::write_reasoning(w, d.effort.map(Effort::as_str), d.summary)
+        }
         Slot::Reasoning => {
             if let Some(effort) = d.effort {
                 w.member(key);
@@ -592,8 +682,9 @@ fn write_slot(
         }
         Slot::ParallelToolCalls => {
             w.member(key);
-            let parallel =
-                scanned.tools_nonempty && d.info.is_none_or(|m| m.supports_parallel_tool_calls);
+            let parallel = !d.lite
+                && scanned.tools_nonempty
+                && d.info.is_none_or(|m| m.supports_parallel_tool_calls);
             w.out.push_str(if parallel { "true" } else { "false" });
         }
         Slot::PromptCacheKey => {

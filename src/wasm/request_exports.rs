@@ -93,7 +93,7 @@ pub fn client_identity(
 struct BadOptions;
 impl std::fmt::Display for BadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("transformRequest options must be {defaultModel?: string} or undefined")
+        f.write_str("transformRequest options must be {defaultModel?: string, responsesLite?: boolean} or undefined")
     }
 }
 impl CoreError for BadOptions {
@@ -102,9 +102,10 @@ impl CoreError for BadOptions {
     }
 }
 
-/// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string})` →
+/// `transformRequest(body: string, catalog: Catalog, opts?: {defaultModel?: string, responsesLite?: boolean})` →
 /// `{body: Uint8Array (the UTF-8 JSON to send), model: string, effort: string|null,
-/// notice: string|null, promptCacheKey: string, callerStreams: boolean, turn: {key, first}|null}`. Throws a coded error: `request-not-json`,
+/// notice: string|null, promptCacheKey: string, lite: boolean (send the responses-lite header),
+/// callerStreams: boolean, turn: {key, first}|null}`. `responsesLite: false` keeps the full shape. Throws a coded error: `request-not-json`,
 /// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(
@@ -113,21 +114,31 @@ pub fn transform_request(
     opts: JsValue,
 ) -> Result<JsValue, JsValue> {
     // Read with Reflect rather than serde_wasm_bindgen's Deserializer: same check, less wasm.
-    let default_model = if opts.is_undefined() || opts.is_null() {
-        None
+    let (default_model, full_shape) = if opts.is_undefined() || opts.is_null() {
+        (None, false)
     } else if opts.is_object() {
-        let v = js_sys::Reflect::get(&opts, &JsValue::from_str("defaultModel"))
-            .unwrap_or(JsValue::UNDEFINED);
-        match v.as_string() {
+        let get = |key: &str| {
+            js_sys::Reflect::get(&opts, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        };
+        let v = get("defaultModel");
+        let default_model = match v.as_string() {
             Some(s) => Some(s),
             None if v.is_undefined() || v.is_null() => None,
             None => return Err(to_js_error(&BadOptions)),
-        }
+        };
+        let lite = get("responsesLite");
+        let full_shape = match lite.as_bool() {
+            Some(on) => !on,
+            None if lite.is_undefined() || lite.is_null() => false,
+            None => return Err(to_js_error(&BadOptions)),
+        };
+        (default_model, full_shape)
     } else {
         return Err(to_js_error(&BadOptions));
     };
     let options = transform::Options {
         default_model: default_model.as_deref(),
+        full_shape,
     };
     let out = transform::transform(body, &catalog.inner, &options).map_err(|e| to_js_error(&e))?;
     // The body leaves as UTF-8 bytes, ready for fetch: a 2 MB string would cost TextDecoder
@@ -142,6 +153,7 @@ pub fn transform_request(
     set("effort", &text(out.effort))?;
     set("notice", &text(out.notice))?;
     set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
+    set("lite", &JsValue::from_bool(out.lite))?;
     set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
     set("turn", &to_js(&out.turn)?)?;
     Ok(result.into())
@@ -154,4 +166,18 @@ pub fn drop_encrypted_reasoning(body: &[u8]) -> Option<js_sys::Uint8Array> {
     let text = String::from_utf8_lossy(body);
     crate::request::resend::drop_encrypted_reasoning(&text)
         .map(|out| js_sys::Uint8Array::from(out.as_bytes()))
+}
+
+/// `liteFallback(status: number, kind: string): boolean`: whether a refused responses-lite request
+/// is sent once more in the full shape (and the full shape kept for the process); `kind` is the
+/// error class of `classifyHttpError` (see `request::transform::lite::fall_back`).
+#[wasm_bindgen(js_name = liteFallback)]
+pub fn lite_fallback(status: u16, kind: &str) -> bool {
+    transform::lite::fall_back(status, kind)
+}
+
+/// `liteHeader(): string`: the request header that marks a responses-lite body.
+#[wasm_bindgen(js_name = liteHeader)]
+pub fn lite_header() -> String {
+    transform::lite::HEADER.to_owned()
 }

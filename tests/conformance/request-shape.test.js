@@ -69,7 +69,7 @@ test("reasoning_summary_none_overrides_model_catalog_default, and the catalog de
   assert.deepEqual((await send({ model: "summarizer" })).json.reasoning, { effort: "high", summary: "detailed" });
   assert.deepEqual((await send({ model: "summarizer", reasoning: { summary: "none" } })).json.reasoning, { effort: "high" });
   // The bundled gpt-5.6 models default to "none": no summary unless one is asked for.
-  assert.deepEqual((await send({ model: "gpt-5.6-sol" })).json.reasoning, { effort: "low" });
+  assert.deepEqual((await send({ model: "gpt-5.6-sol" })).json.reasoning, { effort: "low", context: "all_turns" });
 });
 
 test("model_without_summary_parameter_support_omits_configured_summary: reasoning == {effort: high}, include == [encrypted]", async () => {
@@ -91,4 +91,41 @@ test("efforts (issue 14): ultra is never sent; none/minimal rise to the model's 
   assert.equal((await send({ model: "gpt-5.6-sol", reasoning: { effort: "ultra" } })).json.reasoning.effort, "max");
   assert.equal((await send({ model: "gpt-5.6-terra", reasoning: { effort: "none" } })).json.reasoning.effort, "low");
   assert.equal((await send({ model: "gpt-5.6-luna", reasoning: { effort: "minimal" } })).json.reasoning.effort, "low");
+});
+
+test("responses_lite_sets_all_turns_context_and_disables_parallel_tool_calls: a use_responses_lite model → reasoning.context all_turns, parallel_tool_calls false, the lite header", async () => {
+  const tools = [{ type: "function", name: "read", description: "reads", parameters: { type: "object", properties: {} }, strict: false }];
+  const r = await send({ model: "gpt-5.6-sol", tools, parallel_tool_calls: true });
+  assert.equal(r.json.reasoning.context, "all_turns");
+  assert.equal(r.json.parallel_tool_calls, false);
+  assert.equal(r.headers["x-openai-internal-codex-responses-lite"], "true");
+  // The lite shape (codex-rs client.rs): no top-level instructions or tools; they open the input.
+  assert.equal("instructions" in r.json, false);
+  assert.equal("tools" in r.json, false);
+  assert.deepEqual(r.json.input.slice(0, 2), [
+    { type: "additional_tools", role: "developer", tools },
+    { type: "message", role: "developer", content: [{ type: "input_text", text: "be helpful" }] },
+  ]);
+  assert.deepEqual(r.json.input.slice(2), user);
+  // The same request for a model without the flag: the full shape, no header, no context.
+  const full = await send({ model: "gpt-5.4", tools, parallel_tool_calls: true });
+  assert.equal(full.headers["x-openai-internal-codex-responses-lite"], undefined);
+  assert.deepEqual([full.json.instructions, full.json.tools, full.json.parallel_tool_calls], ["be helpful", tools, true]);
+  assert.equal("context" in full.json.reasoning, false);
+});
+
+test("responses_lite_request_copies_strip_image_details: images in messages and tool outputs lose detail", async () => {
+  const input = [
+    { type: "message", role: "user", content: [{ type: "input_image", image_url: "https://example.com/image.png", detail: "original" }] },
+    { type: "function_call", call_id: "function-call", name: "shot", arguments: "{}" },
+    { type: "function_call_output", call_id: "function-call", output: [{ type: "input_image", image_url: "data:image/png;base64,function", detail: "high" }] },
+  ];
+  const r = await send({ model: "gpt-5.6-terra", input });
+  assert.deepEqual(r.json.input.slice(2), [
+    { type: "message", role: "user", content: [{ type: "input_image", image_url: "https://example.com/image.png" }] },
+    input[1],
+    { type: "function_call_output", call_id: "function-call", output: [{ type: "input_image", image_url: "data:image/png;base64,function" }] },
+  ]);
+  // The full shape keeps them.
+  assert.deepEqual((await send({ model: "gpt-5.4", input })).json.input, input);
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { startMockBackend } from "../helpers/mock-backend.js";
 import { makeSandbox, runProcess, DIST } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn, toolsOf } from "../helpers/codex-body.js";
 
 let backend;
 let sandbox;
@@ -40,10 +41,10 @@ test("logins join the pool, the tools reach the model, and accounts use switches
   const a = loginOf("acc-e2e-a");
   sandbox.writeAuth({ openai: a });
   const calls = await turn();
-  const main = calls.find((c) => Array.isArray(c.json?.tools) && c.json.tools.length > 0);
+  const main = calls.find((c) => isMainTurn(c.json));
   assert.ok(main, "no main-turn request (with tools) reached the mock");
-  const use = main.json.tools.find((t) => t.name === "chatgpt_use_account");
-  assert.ok(main.json.tools.some((t) => t.name === "chatgpt_accounts"), "chatgpt_accounts not offered");
+  const use = toolsOf(main.json).find((t) => t.name === "chatgpt_use_account");
+  assert.ok(toolsOf(main.json).some((t) => t.name === "chatgpt_accounts"), "chatgpt_accounts not offered");
   assert.ok(use, "chatgpt_use_account not offered");
   assert.deepEqual(Object.keys(use.parameters.properties).sort(), ["account", "scope"]);
   assert.deepEqual(use.parameters.properties.scope.enum, ["global", "project"]);

@@ -9,6 +9,7 @@ import { startMockBackend, LIVE_MODELS, parseVersion, versionBelow } from "../he
 import { makeSandbox } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
 import { loadCore } from "../../dist/core.js";
+import { isMainTurn, toolsOf, instructionsOf } from "../helpers/codex-body.js";
 
 const VERSION = (await loadCore()).clientVersion();
 let backend;
@@ -41,9 +42,17 @@ test("opencode run -m openai/gpt-5.6-sol reaches the backend as gpt-5.6-sol with
   assert.equal(res.code, 0, `opencode run failed:\n${res.stderr.slice(-2000)}`);
   assert.match(res.stdout, /Hello from gpt-5\.6-sol on the strict mock\./);
   const calls = backend.responses().slice(before);
-  const main = calls.find((c) => Array.isArray(c.json?.tools) && c.json.tools.length > 0);
+  const main = calls.find((c) => isMainTurn(c.json));
   assert.ok(main, "no main-turn request reached the mock");
   assert.equal(main.json.model, "gpt-5.6-sol");
+  // gpt-5.6-sol is a responses-lite entry: the lite shape and header, which the strict mock checks,
+  // carrying OpenCode's own tools and instructions.
+  assert.equal(main.headers["x-openai-internal-codex-responses-lite"], "true");
+  assert.equal(main.json.input[0].type, "additional_tools");
+  assert.ok(toolsOf(main.json).some((t) => t.type === "function" && t.name === "read"), "OpenCode's read tool is offered");
+  assert.equal("tools" in main.json || "instructions" in main.json, false);
+  assert.ok(instructionsOf(main.json).length > 100, "OpenCode's instructions open the input");
+  assert.deepEqual([main.json.reasoning.context, main.json.parallel_tool_calls], ["all_turns", false]);
   assert.equal(main.headers.version, VERSION);
   assert.ok(main.headers["user-agent"].startsWith(`opencode/${VERSION} (`), main.headers["user-agent"]);
   assert.notEqual(main.json.reasoning?.effort, "ultra");

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { startMockBackend, sseEvent, textStream } from "../helpers/mock-backend.js";
 import { makeSandbox, OTHER_OPENCODE } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn } from "../helpers/codex-body.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const head = [
@@ -27,7 +28,7 @@ before(async () => {
   backend = await startMockBackend({
     handler: (req, record) => {
       if (!(req.method === "POST" && req.url.startsWith("/backend-api/codex/responses"))) return undefined;
-      const isMain = Array.isArray(record.json?.tools) && record.json.tools.length > 0;
+      const isMain = isMainTurn(record.json);
       if (!isMain) return textStream("E2E title");
       if (mode === "before-headers") {
         req.socket.destroy();
@@ -61,7 +62,7 @@ async function runTurn() {
   const before = backend.responses().length;
   const res = await sandbox.run(["run", "-m", "openai/gpt-5.4", "say hi"], { extraEnv: { OPENCODE_CODEX_ENDPOINT: backend.endpoint }, timeoutMs: 150_000 });
   assert.equal(res.timedOut, false, `opencode run hung:\n${res.stderr.slice(-2000)}`);
-  const main = backend.responses().slice(before).filter((c) => Array.isArray(c.json?.tools) && c.json.tools.length > 0);
+  const main = backend.responses().slice(before).filter((c) => isMainTurn(c.json));
   return { out: `${res.stdout}\n${res.stderr}`, mainSends: main.length, code: res.code };
 }
 

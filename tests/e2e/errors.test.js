@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startMockBackend } from "../helpers/mock-backend.js";
 import { makeSandbox } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn } from "../helpers/codex-body.js";
 
 let backend;
 let sandbox;
@@ -34,6 +35,6 @@ test("a usage-limit 429 reaches the user as a readable message, once", async () 
   const out = `${res.stdout}\n${res.stderr}`;
   assert.match(out, /ChatGPT usage limit reached for your plus plan; resets at \d\d:\d\d \(in 2 h 1[0-3] min\)/, out.slice(-3000));
   assert.ok(Date.now() - t0 < 60_000);
-  const main = backend.responses().filter((c) => Array.isArray(c.json?.tools) && c.json.tools.length > 0);
+  const main = backend.responses().filter((c) => isMainTurn(c.json));
   assert.equal(main.length, 1, `the main turn was sent ${main.length} times`);
 });

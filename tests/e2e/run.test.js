@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startMockBackend } from "../helpers/mock-backend.js";
 import { makeSandbox } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn, instructionsOf } from "../helpers/codex-body.js";
 
 let backend;
 let sandbox;
@@ -39,11 +40,11 @@ test("opencode run talks to the Codex backend through our plugin", async () => {
     assert.equal(call.json.store, false);
     assert.equal(call.json.stream, true);
     assert.ok(call.json.include.includes("reasoning.encrypted_content"));
-    assert.equal(typeof call.json.instructions, "string");
-    assert.ok(call.json.instructions.length > 0);
+    assert.equal(typeof instructionsOf(call.json), "string");
+    assert.ok(instructionsOf(call.json).length > 0);
     for (const key of ["temperature", "top_p", "max_output_tokens"]) assert.equal(key in call.json, false, `${key} was sent`);
   }
-  const main = calls.find((c) => Array.isArray(c.json.tools) && c.json.tools.length > 0);
+  const main = calls.find((c) => isMainTurn(c.json));
   assert.ok(main, "no main-turn request (with tools) reached the mock");
   assert.equal(main.json.model, "gpt-5.4");
 });

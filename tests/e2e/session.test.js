@@ -8,11 +8,11 @@ import path from "node:path";
 import { startMockBackend, sseEvent, textStream } from "../helpers/mock-backend.js";
 import { makeSandbox, OTHER_OPENCODE } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn, instructionsOf } from "../helpers/codex-body.js";
 
 let backend;
 let sandbox;
-let mainTurns = 0;
-const isMain = (json) => Array.isArray(json?.tools) && json.tools.length > 0;
+const isMain = isMainTurn;
 
 function readCallStream(filePath) {
   const item = { id: "fc_1", type: "function_call", status: "completed", call_id: "call_read_1", name: "read", arguments: JSON.stringify({ filePath }) };
@@ -30,8 +30,9 @@ before(async () => {
     handler: (req, rec) => {
       if (req.method !== "POST" || !req.url.endsWith("/responses")) return undefined;
       if (!isMain(rec.json)) return textStream("Session title");
-      mainTurns += 1;
-      return mainTurns === 1 ? readCallStream(path.join(sandbox.work, "hello.txt")) : textStream("The file says: hello from a file.");
+      // A turn's first request gets the read call; the follow-up (it carries the read's output) the answer.
+      const answered = rec.json.input.some((item) => item.type === "function_call_output");
+      return answered ? textStream("The file says: hello from a file.") : readCallStream(path.join(sandbox.work, "hello.txt"));
     },
   });
   sandbox = makeSandbox();
@@ -50,7 +51,7 @@ function assertCodexBody(json, label) {
   assert.equal(json.store, false, label);
   assert.equal(json.stream, true, label);
   assert.ok(json.include?.includes("reasoning.encrypted_content"), `${label}: include`);
-  assert.ok(typeof json.instructions === "string" && json.instructions.length > 0, `${label}: instructions`);
+  assert.ok(typeof instructionsOf(json) === "string" && instructionsOf(json).length > 0, `${label}: instructions`);
   for (const key of ["temperature", "max_output_tokens", "max_tokens", "top_p"]) assert.equal(key in json, false, `${label}: ${key} sent`);
   if (isMain(json)) assert.equal(json.tool_choice, "auto", `${label}: tool_choice`);
   const calls = new Set();
@@ -62,13 +63,15 @@ function assertCodexBody(json, label) {
   }
 }
 
-test("a session with a read tool call completes and every request is a valid Codex request", async () => {
-  const res = await run(["run", "-m", "openai/gpt-5.5", "read hello.txt and tell me what it says"]);
+/** One `opencode run` turn with a read tool call on `model`; checks every request; returns the two main requests. */
+async function sessionWithReadCall(model) {
+  const before = backend.responses().length;
+  const res = await run(["run", "-m", `openai/${model}`, "read hello.txt and tell me what it says"]);
   assert.equal(res.timedOut, false, "opencode run timed out");
   assert.equal(res.code, 0, `opencode run failed:\n${res.stderr.slice(-2000)}`);
   assert.match(res.stdout, /The file says: hello from a file\./);
 
-  const calls = backend.responses();
+  const calls = backend.responses().slice(before);
   calls.forEach((c, i) => assertCodexBody(c.json, `request ${i}`));
   const mains = calls.filter((c) => isMain(c.json));
   assert.equal(mains.length, 2, "a turn with the tool call, then the follow-up");
@@ -77,10 +80,27 @@ test("a session with a read tool call completes and every request is a valid Cod
   assert.equal(output?.call_id, "call_read_1", "the follow-up carries the read result");
   assert.match(JSON.stringify(output.output), /hello from a file/);
   assert.ok(followUp.json.input.some((item) => item.type === "function_call" && item.call_id === "call_read_1" && item.name === "read"));
-  for (const c of mains) assert.equal(c.json.model, "gpt-5.5");
+  for (const c of mains) assert.equal(c.json.model, model);
   assert.ok(mains[0].json.prompt_cache_key, "prompt_cache_key set");
   assert.equal(mains[1].json.prompt_cache_key, mains[0].json.prompt_cache_key, "prompt_cache_key stable across the turns");
   assert.equal(mains[1].headers.session_id, mains[0].headers.session_id);
+  return mains;
+}
+
+test("a session with a read tool call completes and every request is a valid Codex request", async () => {
+  const mains = await sessionWithReadCall("gpt-5.5");
+  for (const c of mains) assert.equal(c.json.input[0].type === "additional_tools" || "x-openai-internal-codex-responses-lite" in c.headers, false, "gpt-5.5 is not a lite model");
+});
+
+test("the same session on a responses-lite model (gpt-5.6-sol): the lite shape on every request of the turn, accepted by the strict mock", async () => {
+  const mains = await sessionWithReadCall("gpt-5.6-sol");
+  for (const c of mains) {
+    assert.equal(c.headers["x-openai-internal-codex-responses-lite"], "true");
+    assert.deepEqual([c.json.input[0].type, c.json.input[1].role], ["additional_tools", "developer"]);
+    assert.equal("tools" in c.json || "instructions" in c.json, false);
+  }
+  // The follow-up replays the call and its output after the lite opening, with the same tools.
+  assert.deepEqual(mains[1].json.input[0], mains[0].json.input[0]);
 });
 
 /** `opencode models openai --verbose` as {id: entry}. */

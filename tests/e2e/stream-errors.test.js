@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startMockBackend, sseEvent, textStream } from "../helpers/mock-backend.js";
 import { makeSandbox } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn } from "../helpers/codex-body.js";
 
 const head = (id) => [
   sseEvent("response.created", { response: { id, object: "response", status: "in_progress", output: [] } }),
@@ -23,7 +24,7 @@ before(async () => {
   backend = await startMockBackend({
     handler: (req, record) => {
       if (!(req.method === "POST" && req.url.startsWith("/backend-api/codex/responses"))) return undefined;
-      const isMain = Array.isArray(record.json?.tools) && record.json.tools.length > 0;
+      const isMain = isMainTurn(record.json);
       if (!isMain) return textStream("E2E title");
       if (mode === "failed") {
         return head("resp_failed") + sseEvent("response.failed", { response: { id: "resp_failed", status: "failed", error: { code: "context_length_exceeded", message: "Your input exceeds the context window of this model." } } });
@@ -44,7 +45,7 @@ async function runTurn() {
   const t0 = Date.now();
   const res = await sandbox.run(["run", "-m", "openai/gpt-5.4", "say hi"], { extraEnv: { OPENCODE_CODEX_ENDPOINT: backend.endpoint }, timeoutMs: 90_000 });
   assert.equal(res.timedOut, false, `opencode run hung:\n${res.stderr.slice(-2000)}`);
-  const main = backend.responses().slice(before).filter((c) => Array.isArray(c.json?.tools) && c.json.tools.length > 0);
+  const main = backend.responses().slice(before).filter((c) => isMainTurn(c.json));
   console.log(`${mode}: opencode run took ${Date.now() - t0} ms, main turn sent ${main.length} time(s)`);
   return { out: `${res.stdout}\n${res.stderr}`, ms: Date.now() - t0, mainSends: main.length };
 }

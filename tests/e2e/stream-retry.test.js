@@ -9,8 +9,9 @@ import path from "node:path";
 import { startMockBackend, sseEvent, textStream } from "../helpers/mock-backend.js";
 import { makeSandbox } from "../helpers/sandbox.js";
 import { chatgptToken } from "../helpers/jwt.js";
+import { isMainTurn } from "../helpers/codex-body.js";
 
-const isMain = (json) => Array.isArray(json?.tools) && json.tools.length > 0;
+const isMain = isMainTurn;
 const lastUserText = (json) => {
   const users = (json?.input ?? []).filter((i) => i?.role === "user");
   return JSON.stringify(users.at(-1)?.content ?? "");

@@ -9,6 +9,10 @@
 //   (a request carrying no version at all passes, unless `requireVersion`);
 // - a retired model (gpt-5.2, gpt-5.3-codex, ...) answers the live 400 "not supported when using Codex
 //   with a ChatGPT account".
+// - a request marked responses-lite (`x-openai-internal-codex-responses-lite: true`) whose body lacks
+//   `reasoning.context: "all_turns"` or has `parallel_tool_calls` other than false answers 400 naming
+//   the field (reported for the live service; the wording is ours). `refuseLite` refuses every
+//   lite-marked request (a backend that no longer takes the lane).
 // Opt-in: `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
 // changes the catalog (and its ETag) as the live service does when a model ships.
 import http from "node:http";
@@ -122,7 +126,7 @@ function chunks(text) {
  * - `drops: {times, after: "headers"|"created", match?(record)}`: the first `times` matching
  *   `/responses` calls get the headers (and `response.created`), then the connection is closed.
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops, refuseLite = false } = {}) {
   const requests = [];
   let catalog = models;
   let catalogEtag = modelsEtag;
@@ -132,6 +136,12 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     const slug = String(record.json?.model ?? "");
     if (RETIRED_MODELS.includes(slug)) {
       return { status: 400, body: JSON.stringify({ error: { type: "invalid_request_error", code: "model_not_supported_with_chatgpt_account", message: `The '${slug}' model is not supported when using Codex with a ChatGPT account.` } }) };
+    }
+    if (record.headers["x-openai-internal-codex-responses-lite"] === "true") {
+      const refuse = (param, message) => ({ status: 400, body: JSON.stringify({ error: { type: "invalid_request_error", param, code: null, message } }) });
+      if (refuseLite) return refuse(null, "Unsupported request: this lane is not available for the requested model.");
+      if (record.json?.reasoning?.context !== "all_turns") return refuse("reasoning.context", "Responses Lite requests require reasoning.context to be 'all_turns'.");
+      if (record.json?.parallel_tool_calls !== false) return refuse("parallel_tool_calls", "Responses Lite requests require parallel_tool_calls to be false.");
     }
     const version = requestVersion(record.headers);
     const min = minimum(slug);

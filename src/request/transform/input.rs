@@ -198,12 +198,16 @@ impl Input {
         self.items.len()
     }
 
-    /// Writes the repaired array. `None` only if a span does not belong to `text` (a bug).
-    pub(super) fn write(&self, text: &str, out: &mut String) -> Option<()> {
+    /// Writes the repaired array, `prefix` (items already written as JSON, e.g. the lite opening)
+    /// first. `None` only if a span does not belong to `text` (a bug).
+    pub(super) fn write(&self, text: &str, prefix: Option<&str>, out: &mut String) -> Option<()> {
         let raw = |span: Span| text.get(span.start..span.end);
         out.push('[');
+        if let Some(p) = prefix {
+            out.push_str(p);
+        }
         for (i, item) in self.items.iter().enumerate() {
-            if i > 0 {
+            if i > 0 || prefix.is_some() {
                 out.push(',');
             }
             match item {
@@ -288,7 +292,7 @@ mod tests {
         let mut sc = Scanner::new(&text);
         let plan = scan(&mut sc, &text).unwrap();
         let mut out = String::new();
-        plan.write(&text, &mut out).unwrap();
+        plan.write(&text, None, &mut out).unwrap();
         let opening = plan
             .opening
             .iter()
@@ -384,7 +388,7 @@ mod tests {
         let mut sc = Scanner::new(text);
         let plan = scan(&mut sc, text).unwrap();
         let mut out = String::new();
-        plan.write(text, &mut out).unwrap();
+        plan.write(text, None, &mut out).unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&out).unwrap(),
             json!(["loose", 3, {"role":"user","content":"x"}])

@@ -9,7 +9,18 @@ fn transform_value(
     catalog: &Catalog,
     default_model: Option<&str>,
 ) -> (Value, Transformed) {
-    let out = transform(&body.to_string(), catalog, &Options { default_model }).unwrap();
+    // The full shape: the responses-lite shape of the same rules has its own tests (`lite_*`).
+    let opts = Options {
+        default_model,
+        full_shape: true,
+    };
+    let out = transform(&body.to_string(), catalog, &opts).unwrap();
+    (serde_json::from_str(&out.body).unwrap(), out)
+}
+
+/// The transform as the plugin runs it: lite for catalog entries marked `use_responses_lite`.
+fn run_lite(body: Value) -> (Value, Transformed) {
+    let out = transform(&body.to_string(), &Catalog::bundled(), &Options::default()).unwrap();
     (serde_json::from_str(&out.body).unwrap(), out)
 }
 
@@ -41,6 +52,7 @@ fn enforces_the_codex_invariants() {
             effort: Some("medium".into()),
             notice: None,
             prompt_cache_key: "ses_1".into(),
+            lite: false,
             caller_streams: false,
             turn: None,
         }
@@ -152,7 +164,7 @@ fn blank_or_missing_instructions_get_a_fallback() {
         run(json!({"input": []})).0["instructions"],
         FALLBACK_INSTRUCTIONS
     );
-    let escaped = r#"{"instructions":"\u0020\n x"}"#;
+    let escaped = r#"{"model":"gpt-5.4","instructions":"\u0020\n x"}"#;
     let out = transform(escaped, &Catalog::bundled(), &Options::default())
         .unwrap()
         .body;
@@ -662,14 +674,23 @@ mod properties {
             model,
             reasoning,
             proptest::option::of(proptest::collection::vec(item(), 0..12)),
+            proptest::option::of(prop_oneof![
+                Just(json!([{"type": "function", "name": "a", "parameters": {}}, {"type": "custom", "name": "b"}])),
+                Just(json!([{"type": "function", "name": "a"}, {"type": "web_search"}])),
+                Just(json!([])),
+                any_json()
+            ]),
         )
-            .prop_map(|(members, model, reasoning, input)| {
+            .prop_map(|(members, model, reasoning, input, tools)| {
                 let mut o: Map<String, Value> = members
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v))
                     .collect();
                 o.insert("model".into(), model);
                 o.insert("reasoning".into(), reasoning);
+                if let Some(tools) = tools {
+                    o.insert("tools".into(), tools);
+                }
                 if let Some(items) = input {
                     o.insert("input".into(), Value::Array(items));
                 }
@@ -711,21 +732,48 @@ mod properties {
         }
 
         #[test]
-        fn every_body_satisfies_the_invariants_and_keeps_the_conversation(body in body(), pretty in any::<bool>()) {
+        fn every_body_satisfies_the_invariants_and_keeps_the_conversation(body in body(), pretty in any::<bool>(), full_shape in any::<bool>()) {
             let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
             let catalog = Catalog::bundled();
-            let meta = match transform(&text, &catalog, &Options::default()) {
+            let opts = Options { default_model: None, full_shape };
+            let meta = match transform(&text, &catalog, &opts) {
                 Ok(meta) => meta,
                 Err(e) => {
                     prop_assert_eq!(e, RequestError::BadInput);
                     return Ok(());
                 }
             };
-            let out: Value = serde_json::from_str(&meta.body).unwrap();
+            let mut out: Value = serde_json::from_str(&meta.body).unwrap();
             prop_assert_eq!(&out["store"], &json!(false));
             prop_assert_eq!(&out["stream"], &json!(true));
             prop_assert!(out["include"].as_array().unwrap().contains(&json!("reasoning.encrypted_content")));
-            prop_assert!(!out["instructions"].as_str().unwrap().trim().is_empty());
+            // Lite exactly for lite catalog entries whose tools fit, unless the full shape is asked for.
+            let lite_model = catalog.get(&meta.model).is_some_and(|m| m.use_responses_lite);
+            let tools_fit = match body.get("tools") {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(tools)) => tools.iter().all(|t| matches!(t["type"].as_str(), Some("function" | "custom"))),
+                Some(_) => false,
+            };
+            prop_assert_eq!(meta.lite, lite_model && tools_fit && !full_shape);
+            if meta.lite {
+                // The lite shape: tools and instructions open the input; no top-level copies of them.
+                prop_assert!(out.get("instructions").is_none() && out.get("tools").is_none());
+                prop_assert_eq!(&out["reasoning"]["context"], &json!("all_turns"));
+                prop_assert_eq!(&out["parallel_tool_calls"], &json!(false));
+                let items = out["input"].as_array_mut().unwrap();
+                let opening: Vec<Value> = items.drain(..2).collect();
+                let tools = match body.get("tools") { Some(t @ Value::Array(_)) => t.clone(), _ => json!([]) };
+                prop_assert_eq!(&opening[0], &json!({"type": "additional_tools", "role": "developer", "tools": tools}));
+                prop_assert_eq!(&opening[1]["role"], &json!("developer"));
+                prop_assert!(!opening[1]["content"][0]["text"].as_str().unwrap().trim().is_empty());
+                if body.get("input").is_none() {
+                    prop_assert!(items.is_empty());
+                    out.as_object_mut().unwrap().remove("input");
+                }
+            } else {
+                prop_assert!(!out["instructions"].as_str().unwrap().trim().is_empty());
+                prop_assert!(out["reasoning"].get("context").is_none());
+            }
             for key in UNSUPPORTED_PARAMS {
                 prop_assert!(out.get(*key).is_none(), "{} survived", key);
             }
@@ -837,7 +885,7 @@ fn unicode_whitespace_instructions_are_blank() {
             "{body} sent blank instructions {sent:?}"
         );
     }
-    let body = "{\"instructions\":\"\u{a0}be brief\",\"input\":[]}";
+    let body = "{\"model\":\"gpt-5.4\",\"instructions\":\"\u{a0}be brief\",\"input\":[]}";
     let kept: Value = serde_json::from_str(
         &transform(body, &Catalog::bundled(), &Options::default())
             .unwrap()
@@ -845,4 +893,110 @@ fn unicode_whitespace_instructions_are_blank() {
     )
     .unwrap();
     assert_eq!(kept["instructions"], "\u{a0}be brief");
+}
+
+#[test]
+fn lite_models_get_the_responses_lite_shape() {
+    let tools = json!([{"type": "function", "name": "read", "parameters": {"type": "object"}, "strict": false}]);
+    let (out, meta) = run_lite(json!({
+        "model": "gpt-5.6-sol", "instructions": "be brief", "tools": tools, "parallel_tool_calls": true,
+        "reasoning": {"effort": "high"}, "prompt_cache_key": "ses_1",
+        "input": [{"role": "user", "content": [
+            {"type": "input_text", "text": "look"},
+            {"type": "input_image", "image_url": "data:image/png;base64,eA==", "detail": "high"}
+        ]}]
+    }));
+    assert!(meta.lite);
+    assert_eq!(
+        out,
+        json!({
+            "model": "gpt-5.6-sol",
+            "input": [
+                {"type": "additional_tools", "role": "developer", "tools": tools},
+                {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "be brief"}]},
+                {"role": "user", "content": [
+                    {"type": "input_text", "text": "look"},
+                    {"type": "input_image", "image_url": "data:image/png;base64,eA=="}
+                ]}
+            ],
+            "parallel_tool_calls": false,
+            "reasoning": {"effort": "high", "context": "all_turns"},
+            "prompt_cache_key": "ses_1", "store": false, "stream": true,
+            "include": ["reasoning.encrypted_content"], "text": {"verbosity": "low"}, "tool_choice": "auto"
+        })
+    );
+}
+
+#[test]
+fn lite_keeps_the_rules_of_the_full_shape() {
+    // The same body, lite and full: everything but the lite differences is the same.
+    let body = json!({
+        "model": "gpt-5.6-terra-xhigh", "instructions": "  ", "temperature": 1, "input": "hello",
+        "reasoning": {"summary": "detailed"}, "text": {"format": {"type": "text"}}
+    });
+    let (lite, meta) = run_lite(body.clone());
+    let (mut full, _) = run(body);
+    assert!(meta.lite);
+    assert_eq!(
+        lite["input"][1]["content"][0]["text"],
+        FALLBACK_INSTRUCTIONS
+    );
+    assert_eq!(lite["input"][0]["tools"], json!([]));
+    assert_eq!(
+        lite["input"][2],
+        json!({"type": "message", "role": "user", "content": "hello"})
+    );
+    assert_eq!(
+        lite["reasoning"],
+        json!({"effort": "xhigh", "summary": "detailed", "context": "all_turns"})
+    );
+    let full = full.as_object_mut().unwrap();
+    full.remove("instructions");
+    let mut lite = lite.as_object().unwrap().clone();
+    for key in ["input", "reasoning"] {
+        lite.remove(key);
+        full.remove(key);
+    }
+    assert_eq!(lite, *full);
+}
+
+#[test]
+fn hosted_tools_other_models_and_the_switch_keep_the_full_shape() {
+    let with_tools = |model: &str, tools: Value| {
+        run_lite(json!({"model": model, "instructions": "i", "tools": tools, "input": []}))
+    };
+    // A hosted tool cannot travel inside additional_tools and is never dropped: full shape.
+    let (out, meta) = with_tools(
+        "gpt-5.6-sol",
+        json!([{"type": "function", "name": "a"}, {"type": "web_search"}]),
+    );
+    assert!(!meta.lite);
+    assert_eq!(
+        out["tools"],
+        json!([{"type": "function", "name": "a"}, {"type": "web_search"}])
+    );
+    assert_eq!(out["instructions"], "i");
+    // A model without the flag: full shape.
+    let (out, meta) = with_tools("gpt-5.4", json!([{"type": "function", "name": "a"}]));
+    assert!(
+        !meta.lite
+            && out["tools"].is_array()
+            && out.get("reasoning").unwrap().get("context").is_none()
+    );
+    // The switch (responsesLite: false, or after the backend refused a lite request).
+    let body = r#"{"model":"gpt-5.6-sol","instructions":"i","input":[]}"#;
+    let opts = Options {
+        default_model: None,
+        full_shape: true,
+    };
+    let out = transform(body, &Catalog::bundled(), &opts).unwrap();
+    assert!(!out.lite && out.body.contains(r#""instructions":"i""#));
+}
+
+#[test]
+fn a_lite_body_without_input_still_opens_with_tools_and_instructions() {
+    let (out, _) = run_lite(json!({"model": "gpt-6-astra", "instructions": "i", "tools": null}));
+    assert_eq!(out["input"].as_array().unwrap().len(), 2);
+    assert_eq!(out["input"][0]["tools"], json!([]));
+    assert!(out.get("tools").is_none());
 }
