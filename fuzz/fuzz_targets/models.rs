@@ -155,11 +155,22 @@ fuzz_target!(|input: Input| {
             resolved.model
         );
         let body = serde_json::json!({ "model": name, "input": [] }).to_string();
-        let out = transform(&body, &catalog, &Options { default_model })
-            .unwrap_or_else(|e| panic!("refused a request for {name:?}: {e}"));
+        let out = transform(
+            &body,
+            &catalog,
+            &Options {
+                default_model,
+                ..Options::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("refused a request for {name:?}: {e}"));
         assert_eq!(out.model, resolved.model);
         assert_codex_invariants(&out.body, out.lite);
-        assert_ne!(out.effort.as_deref(), Some("ultra"), "ultra sent for {name:?}");
+        assert_ne!(
+            out.effort.as_deref(),
+            Some("ultra"),
+            "ultra sent for {name:?}"
+        );
         if let (Some(effort), Some(info)) = (&out.effort, catalog.get(&out.model)) {
             assert!(
                 info.efforts.iter().any(|e| e.as_str() == effort),
@@ -170,13 +181,27 @@ fuzz_target!(|input: Input| {
     }
     let _ = catalog.usable();
     let _ = catalog.highest_min_client_version();
-    let machine = Machine { originator: "opencode", os: "linux", os_version: "6.1", arch: "x64", suffix: "x/1" };
+    let machine = Machine {
+        originator: "opencode",
+        os: "linux",
+        os_version: "6.1",
+        arch: "x64",
+        suffix: "x/1",
+    };
     for v in &input.client_versions {
-        let parsed = if v.trim().is_empty() { Version::parse(CLIENT_VERSION) } else { Version::parse(v) };
+        let parsed = if v.trim().is_empty() {
+            Version::parse(CLIENT_VERSION)
+        } else {
+            Version::parse(v)
+        };
         match identity(Some(v), &machine) {
             Ok(id) => {
                 assert_eq!(Version::parse(&id.whole), parsed, "{v:?}");
-                assert!(id.user_agent.chars().all(|c| (' '..='~').contains(&c)), "{:?}", id.user_agent);
+                assert!(
+                    id.user_agent.chars().all(|c| (' '..='~').contains(&c)),
+                    "{:?}",
+                    id.user_agent
+                );
             }
             Err(e) => assert!(parsed.is_none(), "{v:?} refused: {e}"),
         }

@@ -135,7 +135,11 @@ fuzz_target!(|req: Request| {
     let members = assert_codex_invariants(&out.body, out.lite);
     assert_eq!(
         out.lite,
-        !req.full_shape && CATALOG.get(&out.model).is_some_and(|m| m.use_responses_lite) && tools_fit(&body),
+        !req.full_shape
+            && CATALOG
+                .get(&out.model)
+                .is_some_and(|m| m.use_responses_lite)
+            && tools_fit(&body),
         "lite decided wrongly: {input}"
     );
     let raw = |key: &str| {
@@ -150,12 +154,18 @@ fuzz_target!(|req: Request| {
         .filter(|i| i.as_str().is_some_and(|s| !s.trim().is_empty()))
     {
         let sent = if out.lite {
+            // The developer message's text token as sent (serde_json wrote the request, so the
+            // tokens of a String compare byte for byte).
             let input: Value = serde_json::from_str(&raw("input").unwrap()).unwrap();
             Some(input[1]["content"][0]["text"].to_string())
         } else {
             raw("instructions")
         };
-        assert_eq!(sent, Some(Value::String(i.clone()).to_string()), "instructions changed");
+        assert_eq!(
+            sent,
+            Some(Value::String(i.clone()).to_string()),
+            "instructions changed"
+        );
     }
     assert_eq!(
         raw("model").map(|m| serde_json::from_str::<String>(&m).ok()),
@@ -169,7 +179,13 @@ fuzz_target!(|req: Request| {
         .and_then(Value::as_str)
         .filter(|m| !m.trim().is_empty())
         .or(default_model)
-        .map(|m| m.trim().rsplit('/').next().unwrap_or_default().to_ascii_lowercase());
+        .map(|m| {
+            m.trim()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        });
     assert!(
         CATALOG.get(&out.model).is_some() || as_named.as_deref() == Some(out.model.as_str()),
         "model {} is neither in the catalog nor the name asked for ({as_named:?})",
@@ -198,9 +214,12 @@ fuzz_target!(|req: Request| {
 fn tools_fit(body: &Value) -> bool {
     match body.get("tools") {
         None | Some(Value::Null) => true,
-        Some(Value::Array(tools)) => tools
-            .iter()
-            .all(|t| matches!(t.get("type").and_then(Value::as_str), Some("function" | "custom"))),
+        Some(Value::Array(tools)) => tools.iter().all(|t| {
+            matches!(
+                t.get("type").and_then(Value::as_str),
+                Some("function" | "custom")
+            )
+        }),
         Some(_) => false,
     }
 }

@@ -332,12 +332,24 @@ pub fn assert_codex_invariants(out: &str, lite: bool) -> Vec<(Vec<u8>, String)> 
         assert_eq!(only("parallel_tool_calls"), "false");
         let reasoning: serde_json::Value = serde_json::from_str(&only("reasoning")).unwrap();
         assert_eq!(reasoning["context"], "all_turns", "{out}");
-        let input: serde_json::Value = serde_json::from_str(&only("input")).unwrap();
-        assert_eq!(input[0]["type"], "additional_tools", "{out}");
-        assert!(input[0]["tools"].is_array(), "{out}");
-        assert_eq!(input[1]["role"], "developer", "{out}");
-        let text = input[1]["content"][0]["text"].as_str().expect("instructions text");
-        text.as_bytes().to_vec()
+        // Read without a serde_json::Value: copied strings may hold lone surrogate escapes.
+        type Raw = Box<serde_json::value::RawValue>;
+        let field = |raw: &str, key: &str| {
+            self::members(raw)
+                .and_then(|m| m.into_iter().find(|(k, _)| k == key.as_bytes()))
+                .map(|(_, v)| v)
+                .unwrap_or_else(|| panic!("no {key} in {raw}"))
+        };
+        let input: Vec<Raw> = serde_json::from_str(&only("input")).expect("input is an array");
+        assert_eq!(
+            field(input[0].get(), "type"),
+            "\"additional_tools\"",
+            "{out}"
+        );
+        assert!(field(input[0].get(), "tools").starts_with('['), "{out}");
+        assert_eq!(field(input[1].get(), "role"), "\"developer\"", "{out}");
+        let content: Vec<Raw> = serde_json::from_str(&field(input[1].get(), "content")).unwrap();
+        string_bytes(&field(content[0].get(), "text")).expect("instructions text")
     } else {
         string_bytes(&only("instructions")).expect("instructions is a string")
     };
