@@ -5,11 +5,16 @@ import { fileURLToPath } from "node:url";
 import { resolveConfig, withClientIdentity, PACKAGE_NAME } from "./config.js";
 import { callCold, loadCore, warmCore } from "./core.js";
 import { lazyLoginMethods } from "./auth/methods.js";
-import { createQuota } from "./transport/quota.js";
 import { accountTools } from "./accounts/tools.js";
 import { configureKeychain } from "./accounts/keychain-setting.js";
 
-export { latestRateLimits } from "./transport/quota.js";
+let quotaModule = null; // transport/quota.js, once the loader has loaded it
+
+/** The latest rate-limit snapshot (see parseRateLimits in the core), or null: for doctor/status. Null until a
+ * loader has run (quota.js, loaded by the loader, is where snapshots are kept). */
+export function latestRateLimits() {
+  return quotaModule?.latestRateLimits() ?? null;
+}
 
 let hostChecked = false;
 
@@ -34,7 +39,7 @@ async function server(input, options) {
       }));
   // Refresh tokens of pooled accounts in the OS keychain (opt-in): logins made before the loader runs obey it too.
   configureKeychain({ enabled: base.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
-  const quota = createQuota({ client: input?.client });
+  let quota;
   setTimeout(() => afterLoad(input), 0).unref?.();
 
   return {
@@ -45,7 +50,7 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return base.apiBase ? { baseURL: base.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        const [cfg, { createCodexFetch }, { createCredentials, defaultAuthPath, readStoredLogin }, { startModelsRefresh }, { syncLogin }, { createRotatingFetch, syncKeychain }, { projectOf }] = await Promise.all([
+        const [cfg, { createCodexFetch }, { createCredentials, defaultAuthPath, readStoredLogin }, { startModelsRefresh }, { syncLogin }, { createRotatingFetch, syncKeychain }, { projectOf }, quotaJs] = await Promise.all([
           config(),
           import("./transport/fetch.js"),
           import("./auth/credentials.js"),
@@ -53,7 +58,10 @@ async function server(input, options) {
           import("./accounts/pool.js"),
           import("./accounts/rotation.js"),
           import("./accounts/project.js"),
+          import("./transport/quota.js"),
         ]);
+        quotaModule = quotaJs;
+        quota ??= quotaJs.createQuota({ client: input?.client });
         // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
         void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
