@@ -234,11 +234,12 @@ run itself.
   plugins), from \`import\` of the plugin entry to \`server()\` resolving with its hooks (issue 18). No wasm
   is compiled on this path: the loader, the provider's models, the login methods and the tools load the
   core (and their own modules) on first use, and the startup module starts compiling right after the
-  hooks are returned. What is left is evaluating eight small JS modules (\`index\`, \`config\`, \`core\`,
-  \`auth/methods\`, \`transport/quota\`, \`accounts/tools\`, \`accounts/keychain-setting\`; ~0.4–1 ms each
-  in Node on this machine, plus the first file import the runtime does, ~2.5 ms in Node) and \`server()\`
-  itself (~1 ms). Under load the per-module cost grows; the p25 is the figure least disturbed. The
-  compile moved to the first use: the cold-start row (load + wasm instantiate + first transform).
+  hooks are returned. What is left is evaluating six small JS modules (\`index\`, \`config\`, \`core\`,
+  \`auth/methods\`, \`accounts/tools\`, \`accounts/keychain-setting\`; ~0.4–1 ms each in Node on this
+  machine, plus the first file import the runtime does, ~2.5 ms in Node) and \`server()\` itself (under
+  1 ms): ~5.5 ms in both runtimes on a quiet run. This machine is shared: single fresh-process samples of
+  the same build range from 5.3 to 150 ms, so read the p25 and the minimum beside the median. The compile
+  moved to the first use: the cold-start row (load + wasm instantiate + first transform).
 - **wasm ≤ 250 KB raw / 100 KB gzip for the startup module.** The core is two modules from one crate
   (Cargo features \`hot\` and \`cold\`): the startup module holds what a turn needs (request transform,
   catalog, SSE/stream, error classes, refresh decisions, JWT claims, the account pool a request reads) at
