@@ -1,19 +1,30 @@
-// Loads the Rust core (wasm-pack `--target web` output in ./wasm/) synchronously from the bytes
-// beside this file: no bundler, no fetch, works the same under Bun (OpenCode) and Node.
-// A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore() turns it into a
-// CoreError with the panic message and loads a fresh instance for the next call.
+// Loads the Rust core: two wasm modules built from one crate (wasm-pack `--target web` output in
+// ./wasm/; scripts/build), each from the bytes beside this file: no bundler, no fetch, the same under
+// Bun (OpenCode) and Node.
+//   - the startup module (loadCore / callCore): what a turn needs: the request transform, the
+//     catalog, SSE, error classes, refresh decisions and JWT claims, the account pool a request reads;
+//   - the cold module (loadCold / callCold): the interactive login, the accounts CLI and tool, the
+//     usage view and whatever the installer alone needs.
+// Nothing is compiled when this file is imported: each module is compiled and instantiated on its
+// first use (or by warmCore(), which the plugin calls after returning its hooks). A missing or
+// damaged .wasm fails that first use with a CoreError "core-missing" that says which file and what to
+// do (doctor runs both modules through selfTest()).
+// A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore()/callCold() turn it
+// into a CoreError with the panic message and load a fresh instance of that module for the next call.
+// What it never does: decide anything; read any file but the two modules and their glue.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { PACKAGE_NAME } from "./config.js";
+
+const HOT = "opencode_chatgpt_wasm";
+const COLD = "opencode_chatgpt_wasm_cold";
 
 // Packaged: ./wasm/ beside this file; run from the source tree (js/): the wasm-pack output in ../pkg/.
-const DIR = ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL("opencode_chatgpt_wasm_bg.wasm", u))) ?? new URL("./wasm/", import.meta.url);
-const WASM_URL = new URL("opencode_chatgpt_wasm_bg.wasm", DIR);
-const GLUE_URL = new URL("opencode_chatgpt_wasm.js", DIR);
-
-let compiled; // Promise of the compiled WebAssembly.Module (compiled once, instantiated again after a panic)
-let current; // Promise of the glue module in use
-let loaded; // that glue module, once instantiated
-let generation = 0;
+let dir;
+function wasmDir() {
+  dir ??= ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL(`${HOT}_bg.wasm`, u))) ?? new URL("./wasm/", import.meta.url);
+  return dir;
+}
 
 /** An error raised by the Rust core; `code` is stable (see src/*.rs `CoreError::code`). */
 export class CoreError extends Error {
@@ -24,49 +35,94 @@ export class CoreError extends Error {
   }
 }
 
-// A fresh glue module (its own `wasm` and memory: its initSync() keeps the first instance) needs a
-// specifier never imported before. Node keys modules by URL, query included; Bun ignores the query
-// of a file: URL but keys a path's (tests/js/panic.test.js checks both).
-function glueSpecifier(n) {
-  if (n === 0) return GLUE_URL.href;
-  return typeof Bun === "undefined" ? `${GLUE_URL.href}?instance=${n}` : `${fileURLToPath(GLUE_URL)}?instance=${n}`;
+/** The sentence for a module that cannot be loaded: which file, what went wrong, what to do. */
+function brokenInstall(file, err) {
+  const what = err?.code === "ENOENT" ? "is missing" : err instanceof WebAssembly.CompileError ? `is damaged (${err.message})` : `cannot be loaded (${err?.message ?? err})`;
+  return new CoreError(`the plugin's wasm core ${fileURLToPath(file)} ${what}: this install of ${PACKAGE_NAME} is broken. Reinstall it: npx ${PACKAGE_NAME} install`, "core-missing");
 }
 
-/** Starts compiling the wasm off the main thread; called when this module loads, so the compile
- * overlaps the plugin's remaining imports instead of following them. */
-function compileSoon() {
-  if (!compiled) {
-    try {
-      compiled = WebAssembly.compile(readFileSync(WASM_URL));
-    } catch (err) {
-      compiled = Promise.reject(err); // e.g. the file is missing: loadCore() reports it
+/** One wasm module: compiled once, instantiated on first use and again after a panic. */
+function wasmModule(name) {
+  const state = { compiled: undefined, current: undefined, loaded: undefined, generation: 0 };
+  const urls = () => ({ wasm: new URL(`${name}_bg.wasm`, wasmDir()), glue: new URL(`${name}.js`, wasmDir()) });
+
+  // A fresh glue module (its own `wasm` and memory: its initSync() keeps the first instance) needs a
+  // specifier never imported before. Node keys modules by URL, query included; Bun ignores the query
+  // of a file: URL but keys a path's (tests/js/panic.test.js checks both).
+  const glueSpecifier = (n) => {
+    const { glue } = urls();
+    if (n === 0) return glue.href;
+    return typeof Bun === "undefined" ? `${glue.href}?instance=${n}` : `${fileURLToPath(glue)}?instance=${n}`;
+  };
+
+  const compile = () => {
+    if (!state.compiled) {
+      const { wasm } = urls();
+      try {
+        state.compiled = WebAssembly.compile(readFileSync(wasm)).catch((err) => {
+          throw brokenInstall(wasm, err);
+        });
+      } catch (err) {
+        state.compiled = Promise.reject(brokenInstall(wasm, err)); // e.g. the file is missing
+      }
     }
-    compiled.catch(() => {}); // reported by loadCore(), not as an unhandled rejection
-  }
-  return compiled;
-}
-compileSoon();
+    return state.compiled;
+  };
 
-async function instantiate() {
-  const [module, glue] = await Promise.all([compileSoon(), import(glueSpecifier(generation))]);
-  generation += 1;
-  glue.initSync({ module });
-  loaded = glue;
-  return glue;
+  const instantiate = async () => {
+    const glueP = import(glueSpecifier(state.generation)).catch((err) => {
+      throw brokenInstall(urls().glue, err);
+    });
+    const [module, glue] = await Promise.all([compile(), glueP]);
+    state.generation += 1;
+    glue.initSync({ module });
+    state.loaded = glue;
+    return glue;
+  };
+
+  return {
+    state,
+    /** The module's exports, instantiated on first use; a failed load is retried (and reported) by the next use. */
+    load() {
+      state.current ??= instantiate().catch((err) => {
+        state.current = undefined;
+        state.compiled = undefined;
+        throw err;
+      });
+      return state.current;
+    },
+  };
 }
 
-/** The core's exports, instantiated on first use (about a millisecond). */
-export async function loadCore() {
-  current ??= instantiate();
-  return current;
+const hot = wasmModule(HOT);
+const cold = wasmModule(COLD);
+
+/** The startup module's exports (compiled and instantiated on first use). */
+export function loadCore() {
+  return hot.load();
 }
 
-/** Runs `fn(core)`; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
+/** The cold module's exports: login, the accounts CLI/tool, the usage view (loaded on first use). */
+export function loadCold() {
+  return cold.load();
+}
+
+/** Starts loading the startup module without waiting for it (a failure is reported by the first use). */
+export function warmCore() {
+  hot.load().catch(() => {});
+}
+
+/** Runs `fn(core)` on the startup module; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
 export async function callCore(fn) {
-  return callLoaded(await loadCore(), fn);
+  return callLoaded(await hot.load(), fn);
 }
 
-/** callCore() without the await, for hot paths that already hold `core` (from loadCore()). */
+/** callCore() for the cold module's exports. */
+export async function callCold(fn) {
+  return callLoaded(await cold.load(), fn);
+}
+
+/** callCore() without the await, for hot paths that already hold `core` (from loadCore() or loadCold()). */
 export function callLoaded(core, fn) {
   try {
     return fn(core);
@@ -76,10 +132,12 @@ export function callLoaded(core, fn) {
       try {
         detail = core.lastPanic();
       } catch {}
-      // The trapped instance is unusable: the next loadCore() builds a fresh one.
-      if (loaded === core) {
-        current = undefined;
-        loaded = undefined;
+      // The trapped instance is unusable: the next load of that module builds a fresh one.
+      for (const { state } of [hot, cold]) {
+        if (state.loaded === core) {
+          state.current = undefined;
+          state.loaded = undefined;
+        }
       }
       throw new CoreError(`internal error in the plugin core (${detail || err.message}); the request was not sent. Please report it.`, "core-panic");
     }

@@ -3,46 +3,44 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig, withClientIdentity, PACKAGE_NAME } from "./config.js";
-import { loadCore } from "./core.js";
-import { createCodexFetch } from "./transport/fetch.js";
-import { createCredentials, defaultAuthPath, readStoredLogin } from "./auth/credentials.js";
-import { loginMethods } from "./auth/login.js";
-import { createQuota } from "./transport/quota.js";
-import { startModelsRefresh } from "./request/models.js";
-import { joiningMethods, syncLogin } from "./accounts/pool.js";
+import { callCold, loadCore, warmCore } from "./core.js";
+import { lazyLoginMethods } from "./auth/methods.js";
 import { accountTools } from "./accounts/tools.js";
-import { createRotatingFetch, syncKeychain } from "./accounts/rotation.js";
-import { configureKeychain } from "./accounts/keychain.js";
-import { projectOf } from "./accounts/cli.js";
-import { hostWarning } from "./host.js";
+import { configureKeychain } from "./accounts/keychain-setting.js";
 
-export { latestRateLimits } from "./transport/quota.js";
+let quotaModule = null; // transport/quota.js, once the loader has loaded it
+
+/** The latest rate-limit snapshot (see parseRateLimits in the core), or null: for doctor/status. Null until a
+ * loader has run (quota.js, loaded by the loader, is where snapshots are kept). */
+export function latestRateLimits() {
+  return quotaModule?.latestRateLimits() ?? null;
+}
 
 let hostChecked = false;
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
 
+// Plugin load (server()) waits for no wasm compile and imports only what the hooks' shapes need: the
+// loader, the provider's models and the login methods load the core (and their own modules) on
+// first use, so a broken install fails there, loudly (core.js: "core-missing"), and in `doctor`
+// (selfTest()). Right after the hooks are returned (afterLoad), the startup module starts compiling in
+// the background, the host's version is checked and an installer copy takes its lease.
 async function server(input, options) {
-  const core = await loadCore(); // instantiate once at plugin load: a broken install fails here, loudly
-  // One Codex client version for /models, the `version` header and the User-Agent.
-  const cfg = withClientIdentity(resolveConfig(options ?? {}), core);
+  const base = resolveConfig(options ?? {});
+  // One Codex client version for /models, the `version` header and the User-Agent: it comes from the core.
+  let withIdentity;
+  const config = () =>
+    (withIdentity ??= loadCore()
+      .then((core) => withClientIdentity(base, core))
+      .catch((err) => {
+        withIdentity = undefined; // the next use tries (and reports) again
+        throw err;
+      }));
   // Refresh tokens of pooled accounts in the OS keychain (opt-in): logins made before the loader runs obey it too.
-  configureKeychain({ enabled: cfg.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
-  // Loaded from an installer copy: lease it for this process, and remove copies an upgrade left behind (never awaited).
-  import("./install/copies.js")
-    .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
-    .catch(() => {});
-  const quota = createQuota({ client: input?.client });
-  if (!hostChecked) {
-    hostChecked = true;
-    const older = hostWarning();
-    if (older) {
-      // a toast in the TUI, and OpenCode's log (where `opencode run --print-logs` shows it); never awaited
-      showNotice(input?.client, older, "warning");
-      Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: older } })).catch(() => {});
-    }
-  }
+  configureKeychain({ enabled: base.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
+  let quota;
+  setTimeout(() => afterLoad(input), 0).unref?.();
 
   return {
     auth: {
@@ -50,8 +48,20 @@ async function server(input, options) {
       async loader(getAuth) {
         const auth = await getAuth();
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
-        if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
+        if (auth?.type === "api") return base.apiBase ? { baseURL: base.apiBase } : {};
         if (auth?.type !== "oauth") return {};
+        const [cfg, { createCodexFetch }, { createCredentials, defaultAuthPath, readStoredLogin }, { startModelsRefresh }, { syncLogin }, { createRotatingFetch, syncKeychain }, { projectOf }, quotaJs] = await Promise.all([
+          config(),
+          import("./transport/fetch.js"),
+          import("./auth/credentials.js"),
+          import("./request/models.js"),
+          import("./accounts/pool.js"),
+          import("./accounts/rotation.js"),
+          import("./accounts/project.js"),
+          import("./transport/quota.js"),
+        ]);
+        quotaModule = quotaJs;
+        quota ??= quotaJs.createQuota({ client: input?.client });
         // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
         void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
@@ -63,7 +73,8 @@ async function server(input, options) {
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createRotatingFetch({ makeFetch, credentials, cfg, project, notice, log }) };
       },
-      methods: joiningMethods(loginMethods(cfg)), // each new login joins the account pool
+      // each new login joins the account pool; the login needs no client identity (base settings)
+      methods: lazyLoginMethods(base),
     },
     tool: accountTools(),
     // ChatGPT logins: list what the catalog says this login can use, with its effort variants.
@@ -71,7 +82,7 @@ async function server(input, options) {
       id: "openai",
       async models(provider, ctx) {
         if (ctx?.auth?.type !== "oauth") return provider?.models ?? {};
-        const { providerModels } = await import("./request/catalog.js"); // loaded on demand: keeps plugin load light
+        const [{ providerModels }, cfg] = await Promise.all([import("./request/catalog.js"), config()]);
         return providerModels(provider?.models ?? {}, cfg);
       },
     },
@@ -88,9 +99,36 @@ export function showNotice(client, message, variant = "info") {
 
 export default { id: PACKAGE_NAME, server };
 
-/** Loads the wasm core and runs one call through it: used by `doctor` and the tests. */
+/** After plugin load, off its path: the startup module's compile, the host check (an OpenCode older than
+ * engines.opencode), and an installer copy's lease (with the removal of copies an upgrade left behind).
+ * Never throws: a broken install is reported by the first use. */
+function afterLoad(input) {
+  warmCore();
+  if (!hostChecked) {
+    hostChecked = true;
+    import("./host.js")
+      .then(({ hostWarning }) => {
+        const older = hostWarning();
+        if (!older) return;
+        // a toast in the TUI, and OpenCode's log (where `opencode run --print-logs` shows it); never awaited
+        showNotice(input?.client, older, "warning");
+        Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: older } })).catch(() => {});
+      })
+      .catch(() => {});
+  }
+  import("./install/copies.js")
+    .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
+    .catch(() => {});
+}
+
+/** Loads both wasm modules and runs one call through each: used by `doctor` and the tests. A missing or
+ * damaged module throws the CoreError "core-missing" naming the file. */
 export async function selfTest() {
   const core = await loadCore();
-  const p = core.pkceGenerate();
-  return { ok: core.pkceChallenge(p.verifier) === p.challenge };
+  const hot = core.redact("token 0123456789abcdef0123", ["0123456789abcdef0123"]) === "token [redacted]";
+  const cold = await callCold((c) => {
+    const p = c.pkceGenerate();
+    return c.pkceChallenge(p.verifier) === p.challenge;
+  });
+  return { ok: hot && cold };
 }

@@ -122,6 +122,13 @@ for (const rt of runtimes) {
 }
 
 const wasmBytes = readFileSync(WASM);
+/** The cold wasm module (issue 18's split), when the build has one. */
+function coldWasm() {
+  const file = join(ROOT, "dist", "wasm", "opencode_chatgpt_wasm_cold_bg.wasm");
+  if (!existsSync(file)) return undefined;
+  const bytes = readFileSync(file);
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
 // The published tarball as `npm pack` builds it from dist/ (dry run: nothing written, no registry contacted).
 function tarball() {
   const p = spawnSync("npm", ["pack", "--dry-run", "--json"], {
@@ -153,7 +160,7 @@ const report = {
     node: process.versions.node, bun: spawnSync(BUN, ["--version"], { encoding: "utf8" }).stdout?.trim(),
   },
   inputs: manifest,
-  wasm: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length },
+  wasm: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length, cold: coldWasm() },
   tarball: tarball(),
   results,
 };

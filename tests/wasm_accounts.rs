@@ -4,6 +4,7 @@
 //! as JSON text).
 #![cfg(target_arch = "wasm32")]
 
+use opencode_chatgpt_wasm::wasm::accounts_admin_exports as adm;
 use opencode_chatgpt_wasm::wasm::accounts_exports as x;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -84,7 +85,7 @@ fn a_usage_limit_moves_the_conversation_and_says_so() {
         json(&get(&r, "selection")),
         r#"{"type":"serve","key":"acc-B/user-A","index":2,"moved":{"from":"acc-A/user-A","reason":"usage_limit","fromUntilMs":3601000,"message":"ChatGPT account #2 a@example.com now serves this conversation: #1 a@example.com reached its usage limit; it resets in 1 h 0 min"},"dropReasoning":true}"#
     );
-    let list = x::accounts_list(get(&r, "pool"), 1000.0, None).unwrap();
+    let list = adm::accounts_list(get(&r, "pool"), 1000.0, None).unwrap();
     assert_eq!(
         json(&get(
             &list.unchecked_ref::<js_sys::Array>().get(0),
@@ -97,13 +98,16 @@ fn a_usage_limit_moves_the_conversation_and_says_so() {
 #[wasm_bindgen_test]
 fn resolution_and_coded_errors() {
     let p = two();
-    assert_eq!(x::accounts_resolve(p.clone(), "2").unwrap(), "acc-B/user-A");
     assert_eq!(
-        code(x::accounts_resolve(p.clone(), "a@example.com").unwrap_err()),
+        adm::accounts_resolve(p.clone(), "2").unwrap(),
+        "acc-B/user-A"
+    );
+    assert_eq!(
+        code(adm::accounts_resolve(p.clone(), "a@example.com").unwrap_err()),
         "accounts-ambiguous"
     );
     assert_eq!(
-        code(x::accounts_resolve(p.clone(), "7").unwrap_err()),
+        code(adm::accounts_resolve(p.clone(), "7").unwrap_err()),
         "accounts-not-found"
     );
     assert_eq!(
@@ -121,7 +125,7 @@ fn resolution_and_coded_errors() {
         "accounts-bad-pool"
     );
     assert_eq!(
-        code(x::accounts_list(obj(r#"{"accounts":"no"}"#), 0.0, None).unwrap_err()),
+        code(adm::accounts_list(obj(r#"{"accounts":"no"}"#), 0.0, None).unwrap_err()),
         "accounts-bad-pool"
     );
     let text = json(&p);
@@ -141,15 +145,15 @@ fn an_export_round_trips_and_a_foreign_login_is_refused() {
     let logins = obj(&format!(
         r#"{{"acc-A/user-A":{{"type":"oauth","refresh":"r-a","access":"{TOKEN_A}","expires":5}},"acc-B/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}}}}"#
     ));
-    let text = x::accounts_make_export(p.clone(), logins, 7.0).unwrap();
-    let export = x::accounts_parse_export(&text).unwrap();
+    let text = adm::accounts_make_export(p.clone(), logins, 7.0).unwrap();
+    let export = adm::accounts_parse_export(&text).unwrap();
     assert_eq!(
         json(&get(&export, "format")),
         r#""opencode-chatgpt-wasm/accounts-export""#
     );
     assert_eq!(json(&get(&export, "version")), "1");
     let plan =
-        x::accounts_plan_import(x::accounts_empty_pool().unwrap(), obj("{}"), export).unwrap();
+        adm::accounts_plan_import(x::accounts_empty_pool().unwrap(), obj("{}"), export).unwrap();
     assert_eq!(
         json(&get(&plan, "items")),
         r#"[{"key":"acc-A/user-A","n":1,"name":"a@example.com","action":"add","login":true},{"key":"acc-B/user-A","n":2,"name":"a@example.com","action":"add","login":true}]"#
@@ -159,11 +163,11 @@ fn an_export_round_trips_and_a_foreign_login_is_refused() {
         r#"{{"acc-A/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}},"acc-B/user-A":{{"type":"oauth","refresh":"r-b","access":"{TOKEN_B}","expires":5}}}}"#
     ));
     assert_eq!(
-        code(x::accounts_make_export(p, swapped, 7.0).unwrap_err()),
+        code(adm::accounts_make_export(p, swapped, 7.0).unwrap_err()),
         "accounts-bad-export"
     );
     assert_eq!(
-        code(x::accounts_parse_export("{}").unwrap_err()),
+        code(adm::accounts_parse_export("{}").unwrap_err()),
         "accounts-bad-export"
     );
 }

@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use opencode_chatgpt_wasm::wasm::auth_exports as x;
+use opencode_chatgpt_wasm::wasm::login_exports as l;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -30,7 +31,7 @@ const ACCESS: &str = "e30.eyJleHAiOjE5MDAwMDAwMDAsImh0dHBzOi8vYXBpLm9wZW5haS5jb2
 
 #[wasm_bindgen_test]
 fn authorize_url_from_a_camel_case_object() {
-    let url = x::build_authorize_url(obj(
+    let url = l::build_authorize_url(obj(
         r#"{"issuer":"http://127.0.0.1:9","redirectUri":"http://localhost:1455/auth/callback","challenge":"ch","state":"st","originator":"opencode"}"#,
     ))
     .unwrap();
@@ -41,10 +42,10 @@ fn authorize_url_from_a_camel_case_object() {
          &code_challenge=ch&code_challenge_method=S256&id_token_add_organizations=true&codex_cli_simplified_flow=true\
          &state=st&originator=opencode"
     );
-    let (code, _) = code_and_message(x::build_authorize_url(obj(r#"{"issuer":"x"}"#)).unwrap_err());
+    let (code, _) = code_and_message(l::build_authorize_url(obj(r#"{"issuer":"x"}"#)).unwrap_err());
     assert_eq!(code, "bad-argument");
     let (code, message) = code_and_message(
-        x::build_authorize_url(obj(
+        l::build_authorize_url(obj(
             r#"{"issuer":"x","redirectUri":"r","challenge":"c","state":"s","originator":"o"}"#,
         ))
         .unwrap_err(),
@@ -61,12 +62,12 @@ fn authorize_url_from_a_camel_case_object() {
         string(&endpoints, "deviceVerification").as_deref(),
         Some("http://127.0.0.1:9/codex/device")
     );
-    assert_eq!(x::redirect_uri(1457), "http://localhost:1457/auth/callback");
+    assert_eq!(l::redirect_uri(1457), "http://localhost:1457/auth/callback");
 }
 
 #[wasm_bindgen_test]
 fn callback_kinds_and_coded_errors() {
-    let ok = x::parse_callback("/auth/callback?code=ac_1&state=st", "st").unwrap();
+    let ok = l::parse_callback("/auth/callback?code=ac_1&state=st", "st").unwrap();
     assert_eq!(
         (
             string(&ok, "kind").as_deref(),
@@ -75,22 +76,22 @@ fn callback_kinds_and_coded_errors() {
         (Some("code"), Some("ac_1"))
     );
     assert_eq!(
-        string(&x::parse_callback("/cancel", "st").unwrap(), "kind").as_deref(),
+        string(&l::parse_callback("/cancel", "st").unwrap(), "kind").as_deref(),
         Some("cancel")
     );
     assert_eq!(
-        string(&x::parse_callback("/favicon.ico", "st").unwrap(), "kind").as_deref(),
+        string(&l::parse_callback("/favicon.ico", "st").unwrap(), "kind").as_deref(),
         Some("not-found")
     );
     let (code, message) = code_and_message(
-        x::parse_callback("/auth/callback?code=SECRET1&state=other", "st").unwrap_err(),
+        l::parse_callback("/auth/callback?code=SECRET1&state=other", "st").unwrap_err(),
     );
     assert_eq!(code, "state-mismatch");
     assert!(!message.contains("SECRET1") && !message.contains("other"));
     let denied =
         "/auth/callback?state=st&error=access_denied&error_description=missing_codex_entitlement";
     assert_eq!(
-        code_and_message(x::parse_callback(denied, "st").unwrap_err()),
+        code_and_message(l::parse_callback(denied, "st").unwrap_err()),
         (
             "access-denied".into(),
             "this ChatGPT workspace has no Codex access; ask an admin or use a personal plan"
@@ -101,7 +102,7 @@ fn callback_kinds_and_coded_errors() {
 
 #[wasm_bindgen_test]
 fn pasted_input_returns_code_and_state_or_null() {
-    let full = x::parse_pasted_input(
+    let full = l::parse_pasted_input(
         "http://localhost:1455/auth/callback?code=ac_2&state=st",
         "st",
     )
@@ -113,21 +114,21 @@ fn pasted_input_returns_code_and_state_or_null() {
         ),
         (Some("ac_2"), Some("st"))
     );
-    let bare = x::parse_pasted_input("ac_3", "st").unwrap();
+    let bare = l::parse_pasted_input("ac_3", "st").unwrap();
     assert!(get(&bare, "state").is_null());
     assert_eq!(
-        code_and_message(x::parse_pasted_input("ac#old", "st").unwrap_err()).0,
+        code_and_message(l::parse_pasted_input("ac#old", "st").unwrap_err()).0,
         "state-mismatch"
     );
     assert_eq!(
-        code_and_message(x::parse_pasted_input("not a code", "st").unwrap_err()).0,
+        code_and_message(l::parse_pasted_input("not a code", "st").unwrap_err()).0,
         "paste-unrecognized"
     );
 }
 
 #[wasm_bindgen_test]
 fn request_bodies() {
-    let body = x::token_exchange_body(obj(
+    let body = l::token_exchange_body(obj(
         r#"{"code":"a b","verifier":"v","redirectUri":"r","clientId":"app_t"}"#,
     ))
     .unwrap();
@@ -140,11 +141,11 @@ fn request_bodies() {
         r#"{"client_id":"app_EMoamEEZ73f0CkXaXp7hrann","grant_type":"refresh_token","refresh_token":"rt_1"}"#
     );
     assert_eq!(
-        x::device_poll_body("d", "U"),
+        l::device_poll_body("d", "U"),
         r#"{"device_auth_id":"d","user_code":"U"}"#
     );
     assert_eq!(
-        x::device_user_code_body(Some("app_t".into())),
+        l::device_user_code_body(Some("app_t".into())),
         r#"{"client_id":"app_t"}"#
     );
 }
@@ -191,7 +192,7 @@ fn token_response_becomes_the_stored_login_shape() {
 
 #[wasm_bindgen_test]
 fn device_flow() {
-    let dc = x::parse_device_code(
+    let dc = l::parse_device_code(
         r#"{"device_auth_id":"d1","usercode":"AB-12","interval":"3"}"#,
         None,
         None,
@@ -210,7 +211,7 @@ fn device_flow() {
     );
     assert_eq!(
         code_and_message(
-            x::parse_device_code("", Some("https://auth.openai.com".into()), Some(404))
+            l::parse_device_code("", Some("https://auth.openai.com".into()), Some(404))
                 .unwrap_err()
         )
         .0,
@@ -218,10 +219,10 @@ fn device_flow() {
     );
 
     assert_eq!(
-        string(&x::parse_device_poll(403, "").unwrap(), "kind").as_deref(),
+        string(&l::parse_device_poll(403, "").unwrap(), "kind").as_deref(),
         Some("pending")
     );
-    let done = x::parse_device_poll(
+    let done = l::parse_device_poll(
         200,
         r#"{"authorization_code":"ac","code_challenge":"c","code_verifier":"v"}"#,
     )
@@ -235,16 +236,16 @@ fn device_flow() {
         (Some("code"), Some("ac"), Some("v"))
     );
     assert_eq!(
-        code_and_message(x::parse_device_poll(400, "{}").unwrap_err()).0,
+        code_and_message(l::parse_device_poll(400, "{}").unwrap_err()).0,
         "device-failed"
     );
 
     assert_eq!(
-        x::device_next_poll_delay(0.0, 1000.0, 5000.0).unwrap(),
+        l::device_next_poll_delay(0.0, 1000.0, 5000.0).unwrap(),
         5000.0
     );
     assert_eq!(
-        code_and_message(x::device_next_poll_delay(0.0, 900_000.0, 5000.0).unwrap_err()).0,
+        code_and_message(l::device_next_poll_delay(0.0, 900_000.0, 5000.0).unwrap_err()).0,
         "device-expired"
     );
 }
@@ -300,13 +301,13 @@ fn refresh_decisions() {
 
 #[wasm_bindgen_test]
 fn callback_page_and_redaction() {
-    let page = x::callback_page("error", "<script>x()</script>").unwrap();
+    let page = l::callback_page("error", "<script>x()</script>").unwrap();
     assert!(page.contains("&lt;script&gt;x()&lt;/script&gt;") && !page.contains("<script>"));
-    assert!(x::callback_page("success", "")
+    assert!(l::callback_page("success", "")
         .unwrap()
         .contains("Signed in to ChatGPT"));
     assert_eq!(
-        code_and_message(x::callback_page("other", "").unwrap_err()).0,
+        code_and_message(l::callback_page("other", "").unwrap_err()).0,
         "bad-argument"
     );
 
@@ -328,20 +329,20 @@ fn callback_page_and_redaction() {
 
 #[wasm_bindgen_test]
 fn pkce_uses_crypto_get_random_values_and_matches_its_challenge() {
-    let a = x::pkce_generate().unwrap();
-    let b = x::pkce_generate().unwrap();
+    let a = l::pkce_generate().unwrap();
+    let b = l::pkce_generate().unwrap();
     let verifier = get(&a, "verifier").as_string().unwrap();
     assert_eq!(verifier.len(), 86);
     assert_ne!(verifier, get(&b, "verifier").as_string().unwrap());
     assert_eq!(
-        x::pkce_challenge(&verifier),
+        l::pkce_challenge(&verifier),
         get(&a, "challenge").as_string().unwrap()
     );
     assert_eq!(
-        x::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        l::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     );
-    assert_eq!(x::generate_state().unwrap().len(), 43);
+    assert_eq!(l::generate_state().unwrap().len(), 43);
 }
 
 #[wasm_bindgen_test]

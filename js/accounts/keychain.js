@@ -15,8 +15,9 @@
 // a secret, or put one on a command line. Secrets read or stored in this process are remembered
 // in memory, so a keychain that dies mid-session costs no login until the process ends.
 import fs from "node:fs";
-import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { PACKAGE_NAME } from "../config.js";
+import { configureKeychain, keychainNotice, keychainOn, keychainWanted } from "./keychain-setting.js";
 import { acquireLock } from "../auth/lock.js";
 import { readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 
@@ -25,12 +26,9 @@ export const KEYCHAIN_REF = "@keychain";
 export const SERVICE = PACKAGE_NAME;
 const TIMEOUT_MS = 15_000;
 
-export const isRef = (v) => v === KEYCHAIN_REF;
+export { configureKeychain, keychainOn, keychainWanted };
 
-/** Whether the environment asks for the keychain (OPENCODE_CODEX_KEYCHAIN=1/true/yes). */
-export function keychainWanted(env = process.env) {
-  return ["1", "true", "yes"].includes(String(env.OPENCODE_CODEX_KEYCHAIN ?? "").toLowerCase());
-}
+export const isRef = (v) => v === KEYCHAIN_REF;
 
 export class KeychainError extends Error {
   constructor(message) {
@@ -45,6 +43,8 @@ function run(cmd, args, input, env) {
   return new Promise((resolve, reject) => {
     let child;
     try {
+      // node:child_process (~3.5 ms to import in Node) is loaded when a keychain tool first runs, not at plugin load.
+      const { spawn } = createRequire(import.meta.url)("node:child_process");
       child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
     } catch (err) {
       reject(new KeychainError(`${cmd} cannot be started (${err.code ?? err.message})`));
@@ -192,27 +192,11 @@ export function createKeychain({ platform = process.platform, env = process.env,
   };
 }
 
-// The process's keychain: on while configureKeychain({enabled: true}) or OPENCODE_CODEX_KEYCHAIN says so.
-let configured = null; // null: follow the environment
 let instance = null;
-let noticeFn = (m) => console.error(`${PACKAGE_NAME}: ${m}`);
-
-/**
- * The plugin (its options) and the CLI set this at start: `enabled` (undefined: the environment
- * decides), `notice` (keychain trouble, once per kind). The keychain and what it remembers are kept.
- */
-export function configureKeychain({ enabled, notice } = {}) {
-  if (enabled !== undefined) configured = Boolean(enabled);
-  if (notice) noticeFn = notice;
-}
-
-export function keychainOn() {
-  return configured ?? keychainWanted();
-}
 
 /** The keychain (also while off: refs left from when it was on are still read through it). */
 export function keychain() {
-  instance ??= createKeychain({ notice: (m) => noticeFn(m) });
+  instance ??= createKeychain({ notice: (m) => keychainNotice(m) });
   return instance;
 }
 

@@ -2,7 +2,7 @@
 // POST {issuer}/oauth/revoke JSON {token, token_type_hint: "refresh_token", client_id} (PROTOCOL.md;
 // the body comes from the core). Best effort: bounded in time, never fails or delays the new
 // login beyond that bound, never names the token in a message or log.
-import { callCore } from "../core.js";
+import { callCold, callCore } from "../core.js";
 import { credentialUrl } from "../transport/guard.js";
 
 export const REVOKE_TIMEOUT_MS = 3_000;
@@ -58,7 +58,7 @@ export async function revokeLogin(cfg, login, { fetch: fetchImpl = fetch } = {})
 
 /** POST {issuer}/oauth/revoke with the core's body; the HTTP status. Bounded by REVOKE_TIMEOUT_MS. */
 async function postRevoke(cfg, token, fetchImpl) {
-  const [endpoints, body] = await callCore((core) => [core.oauthEndpoints(cfg.issuer), core.revokeBody(token)]);
+  const [endpoints, body] = await Promise.all([callCore((core) => core.oauthEndpoints(cfg.issuer)), callCold((core) => core.revokeBody(token))]);
   const res = await fetchImpl(credentialUrl(endpoints.revoke, cfg.issuer), {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },

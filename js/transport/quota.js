@@ -5,7 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { callCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
-import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
 
 let latest = null;
 
@@ -24,8 +23,10 @@ export function readQuotaFile(file = defaultQuotaPath()) {
   }
 }
 
-function writeQuotaFile(file, snapshot) {
+async function writeQuotaFile(file, snapshot) {
   try {
+    // fsx.js is loaded with the first snapshot, not at plugin load.
+    const { ensurePrivateDir, writePrivateFileAtomic } = await import("../fsx.js");
     ensurePrivateDir(path.dirname(file), { tighten: true }); // account data: 0600 file, 0700 dir, exclusive temp file
     writePrivateFileAtomic(file, JSON.stringify({ savedAt: Date.now(), snapshot }));
   } catch {} // a status cache: never fails a turn
@@ -52,7 +53,7 @@ export function createQuota({ client, log = (m) => console.error(m), file = defa
       if (!next) return;
       const message = await callCore((core) => core.quotaWarning(latest, next)).catch(() => null);
       latest = next;
-      if (file) writeQuotaFile(file, next);
+      if (file) await writeQuotaFile(file, next);
       if (message) await warn(message);
     },
   };

@@ -1,159 +1,32 @@
-//! Exports of sign-in: PKCE and state, JWT claims, the authorize URL, callback and pasted-input parsing,
-//! token request bodies and replies, the device flow, refresh decisions, the callback page and
-//! redaction. Each export decodes, calls the core, encodes. JS does the sockets, fetch, sleeping,
-//! locking and files.
+//! Exports of sign-in that a turn uses (startup module): the OAuth endpoints, the refresh request
+//! and the token reply, refresh decisions, the 401 rule, JWT claims and redaction. Each export
+//! decodes, calls the core, encodes. JS does the fetch, locking and files. The interactive login
+//! (PKCE, authorize URL, callback, device flow, callback page, revoke) is in
+//! [`super::login_exports`] (cold module).
 //!
 //! Thrown errors are `Error`s with a `.code` and a sentence saying what happened and what to do:
-//! - `bad-issuer`: the issuer is not an http(s) URL (buildAuthorizeUrl, oauthEndpoints, parseDeviceCode).
-//! - `state-mismatch`: answer the callback 400 (callbackPage("error", e.message)) and keep waiting;
-//!   from parsePastedInput, show the message and ask again.
-//! - `access-denied`, `missing-code`: answer with the error page, end the login with `e.message`.
-//! - `paste-unrecognized`: the pasted text is no redirect URL or code; ask again.
+//! - `bad-issuer`: the issuer is not an http(s) URL (oauthEndpoints).
 //! - `refresh-permanent`: the login is dead; tell the user (the message says run `opencode auth login`).
 //! - `refresh-reused`: re-read the stored login under the lock first; fail only if it is unchanged.
 //! - `token-transient`: keep the stored login; retry later. `token-bad-response`: same, and log it.
-//! - `device-unavailable`, `device-failed`, `device-bad-response`, `device-expired`: end the device login.
 //! - `bad-argument`: a JS caller passed the wrong shape (a plugin bug, not a user error).
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::{to_js, to_js_error, RandomUnavailable};
-use crate::auth::callback_page::{self, PageKind};
-use crate::auth::device;
+use super::args::{field, ms, object, opt_str};
+use super::{to_js, to_js_error};
 use crate::auth::jwt;
 use crate::auth::oauth;
-use crate::auth::pkce;
 use crate::auth::redact;
 use crate::auth::token::{self, LoginState, RefreshDecision, UnauthorizedAction};
 use crate::auth::token_response;
-use crate::error::CoreError;
-
-/// A JS argument of the wrong shape.
-struct BadArgument(&'static str);
-
-impl std::fmt::Display for BadArgument {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "internal: {} (a plugin bug; please report it)", self.0)
-    }
-}
-
-impl CoreError for BadArgument {
-    fn code(&self) -> &'static str {
-        "bad-argument"
-    }
-}
-
-// Arguments are read field by field with `Reflect` rather than serde_wasm_bindgen's Deserializer:
-// the same checks for a fraction of the wasm size.
-
-/// Ok if `value` is a JS object; else the error naming the expected shape.
-fn object(value: &JsValue, what: &'static str) -> Result<(), JsValue> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(to_js_error(&BadArgument(what)))
-    }
-}
-
-fn field(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// A string field; `undefined`/`null` are `None`, any other type is the shape error.
-fn opt_str(obj: &JsValue, key: &str, what: &'static str) -> Result<Option<String>, JsValue> {
-    let v = field(obj, key);
-    match v.as_string() {
-        Some(s) => Ok(Some(s)),
-        None if v.is_undefined() || v.is_null() => Ok(None),
-        None => Err(to_js_error(&BadArgument(what))),
-    }
-}
-
-fn req_str(obj: &JsValue, key: &str, what: &'static str) -> Result<String, JsValue> {
-    opt_str(obj, key, what)?.ok_or_else(|| to_js_error(&BadArgument(what)))
-}
-
-/// JS numbers to ms: non-finite values become 0; the cast saturates.
-fn ms(value: f64) -> i64 {
-    if value.is_finite() {
-        value as i64
-    } else {
-        0
-    }
-}
-
-/// `buildAuthorizeUrl({issuer?, redirectUri, challenge, state, originator, clientId?}): string`
-/// (an absent or empty issuer is https://auth.openai.com, here and in every issuer argument).
-#[wasm_bindgen(js_name = buildAuthorizeUrl)]
-pub fn build_authorize_url(input: JsValue) -> Result<String, JsValue> {
-    const WHAT: &str =
-        "buildAuthorizeUrl takes {issuer?, redirectUri, challenge, state, originator, clientId?}";
-    object(&input, WHAT)?;
-    oauth::authorize_url(&oauth::AuthorizeRequest {
-        issuer: &opt_str(&input, "issuer", WHAT)?.unwrap_or_default(),
-        redirect_uri: &req_str(&input, "redirectUri", WHAT)?,
-        challenge: &req_str(&input, "challenge", WHAT)?,
-        state: &req_str(&input, "state", WHAT)?,
-        originator: &req_str(&input, "originator", WHAT)?,
-        client_id: opt_str(&input, "clientId", WHAT)?.as_deref(),
-    })
-    .map_err(|e| to_js_error(&e))
-}
 
 /// `oauthEndpoints(issuer?): {authorize, token, revoke, deviceUserCode, deviceToken,
 /// deviceVerification, deviceRedirectUri}`.
 #[wasm_bindgen(js_name = oauthEndpoints)]
 pub fn oauth_endpoints(issuer: Option<String>) -> Result<JsValue, JsValue> {
     to_js(&oauth::endpoints(issuer.as_deref().unwrap_or_default()).map_err(|e| to_js_error(&e))?)
-}
-
-/// `redirectUri(port): "http://localhost:{port}/auth/callback"`.
-#[wasm_bindgen(js_name = redirectUri)]
-pub fn redirect_uri(port: u16) -> String {
-    oauth::redirect_uri(port)
-}
-
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-enum CallbackOut {
-    Code { code: String },
-    Cancel,
-    NotFound,
-}
-
-/// `parseCallback(target, expectedState): {kind:"code", code} | {kind:"cancel"} | {kind:"not-found"}`;
-/// throws `state-mismatch`, `access-denied`, `missing-code`.
-#[wasm_bindgen(js_name = parseCallback)]
-pub fn parse_callback(target: &str, expected_state: &str) -> Result<JsValue, JsValue> {
-    to_js(
-        &match oauth::parse_callback(target, expected_state).map_err(|e| to_js_error(&e))? {
-            oauth::Callback::Code(code) => CallbackOut::Code { code },
-            oauth::Callback::Cancel => CallbackOut::Cancel,
-            oauth::Callback::NotFound => CallbackOut::NotFound,
-        },
-    )
-}
-
-/// `parsePastedInput(input, expectedState): {code, state: string|null}`; throws
-/// `state-mismatch`, `access-denied`, `missing-code`, `paste-unrecognized`.
-#[wasm_bindgen(js_name = parsePastedInput)]
-pub fn parse_pasted_input(input: &str, expected_state: &str) -> Result<JsValue, JsValue> {
-    to_js(&oauth::parse_pasted(input, expected_state).map_err(|e| to_js_error(&e))?)
-}
-
-/// `tokenExchangeBody({code, verifier, redirectUri, clientId?}): string`
-/// (`application/x-www-form-urlencoded`).
-#[wasm_bindgen(js_name = tokenExchangeBody)]
-pub fn token_exchange_body(input: JsValue) -> Result<String, JsValue> {
-    const WHAT: &str = "tokenExchangeBody takes {code, verifier, redirectUri, clientId?}";
-    object(&input, WHAT)?;
-    Ok(oauth::token_exchange_body(
-        &req_str(&input, "code", WHAT)?,
-        &req_str(&input, "verifier", WHAT)?,
-        &req_str(&input, "redirectUri", WHAT)?,
-        opt_str(&input, "clientId", WHAT)?.as_deref(),
-    ))
 }
 
 /// `refreshBody(refresh, clientId?): string` (JSON).
@@ -181,79 +54,6 @@ pub fn parse_token_response(
         )
         .map_err(|e| to_js_error(&e))?,
     )
-}
-
-/// `deviceUserCodeBody(clientId?): string` (JSON).
-#[wasm_bindgen(js_name = deviceUserCodeBody)]
-pub fn device_user_code_body(client_id: Option<String>) -> String {
-    device::user_code_body(client_id.as_deref())
-}
-
-/// `parseDeviceCode(body, issuer, status = 200): {deviceAuthId, userCode, intervalMs,
-/// verificationUrl, redirectUri}`; throws `device-unavailable` (404), `device-failed`,
-/// `device-bad-response`, `bad-issuer`.
-#[wasm_bindgen(js_name = parseDeviceCode)]
-pub fn parse_device_code(
-    body: &str,
-    issuer: Option<String>,
-    status: Option<u16>,
-) -> Result<JsValue, JsValue> {
-    let issuer = issuer.as_deref().unwrap_or_default();
-    to_js(
-        &device::parse_user_code(status.unwrap_or(200), body, issuer)
-            .map_err(|e| to_js_error(&e))?,
-    )
-}
-
-/// `devicePollBody(deviceAuthId, userCode): string` (JSON).
-#[wasm_bindgen(js_name = devicePollBody)]
-pub fn device_poll_body(device_auth_id: &str, user_code: &str) -> String {
-    device::poll_body(device_auth_id, user_code)
-}
-
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-enum PollOut {
-    Pending,
-    #[serde(rename_all = "camelCase")]
-    Code {
-        authorization_code: String,
-        code_verifier: String,
-    },
-}
-
-/// `parseDevicePoll(status, body): {kind:"pending"} | {kind:"code", authorizationCode,
-/// codeVerifier}`; status 0 (fetch failed), 403, 404, 429 and 5xx are pending. Throws
-/// `device-failed`, `device-bad-response`.
-#[wasm_bindgen(js_name = parseDevicePoll)]
-pub fn parse_device_poll(status: u16, body: &str) -> Result<JsValue, JsValue> {
-    to_js(
-        &match device::parse_poll(status, body).map_err(|e| to_js_error(&e))? {
-            device::Poll::Pending => PollOut::Pending,
-            device::Poll::Code {
-                authorization_code,
-                code_verifier,
-            } => PollOut::Code {
-                authorization_code,
-                code_verifier,
-            },
-        },
-    )
-}
-
-/// `deviceNextPollDelay(startedMs, nowMs, intervalMs): number` (ms to sleep before the next
-/// poll); throws `device-expired` once 15 minutes have passed since `startedMs`.
-#[wasm_bindgen(js_name = deviceNextPollDelay)]
-pub fn device_next_poll_delay(
-    started_ms: f64,
-    now_ms: f64,
-    interval_ms: f64,
-) -> Result<f64, JsValue> {
-    let interval = u64::try_from(ms(interval_ms)).unwrap_or(0);
-    // The delay is at most 15 minutes: exact as an f64.
-    device::next_poll_delay(ms(started_ms), ms(now_ms), interval)
-        .map(|d| d as f64)
-        .map_err(|e| to_js_error(&e))
 }
 
 /// A stored login as JS holds it (`{access, refresh, expires?}`); other fields (`type`,
@@ -356,22 +156,6 @@ pub fn after_unauthorized(already_retried: bool) -> Result<JsValue, JsValue> {
     })
 }
 
-/// `callbackPage(kind: "success" | "error", message): string`: a whole HTML document (serve it
-/// as `text/html; charset=utf-8`); `message` is escaped.
-#[wasm_bindgen(js_name = callbackPage)]
-pub fn callback_page(kind: &str, message: &str) -> Result<String, JsValue> {
-    let kind = match kind {
-        "success" => PageKind::Success,
-        "error" => PageKind::Error,
-        _ => {
-            return Err(to_js_error(&BadArgument(
-                "callbackPage kind must be \"success\" or \"error\"",
-            )))
-        }
-    };
-    Ok(callback_page::render(kind, message))
-}
-
 /// `redact(text, secrets: string[]): string`: every secret (8+ characters) and every
 /// credential-looking pattern becomes `[redacted]`. Non-string entries are skipped.
 #[wasm_bindgen(js_name = redact)]
@@ -387,42 +171,8 @@ pub fn redact_text(text: &str, secrets: JsValue) -> String {
     redact::redact(text, &secrets)
 }
 
-// ---- PKCE, state and JWT claims ----
-
-#[derive(serde::Serialize)]
-struct PkceOut {
-    verifier: String,
-    challenge: String,
-}
-
-/// `{verifier, challenge}` from the secure random source.
-#[wasm_bindgen(js_name = pkceGenerate)]
-pub fn pkce_generate() -> Result<JsValue, JsValue> {
-    let p = pkce::generate().map_err(|_| to_js_error(&RandomUnavailable))?;
-    to_js(&PkceOut {
-        verifier: p.verifier,
-        challenge: p.challenge,
-    })
-}
-
-#[wasm_bindgen(js_name = pkceChallenge)]
-pub fn pkce_challenge(verifier: &str) -> String {
-    pkce::s256_challenge(verifier)
-}
-
-#[wasm_bindgen(js_name = generateState)]
-pub fn generate_state() -> Result<String, JsValue> {
-    pkce::generate_state().map_err(|_| to_js_error(&RandomUnavailable))
-}
-
 /// `{accountId, planType, userId, email, expiresAtS}` (absent claims are `null`).
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: &str) -> Result<JsValue, JsValue> {
     to_js(&jwt::decode(token).map_err(|e| to_js_error(&e))?)
-}
-
-/// `revokeBody(refresh, clientId?): string` (JSON for `POST {issuer}/oauth/revoke`).
-#[wasm_bindgen(js_name = revokeBody)]
-pub fn revoke_body(refresh: &str, client_id: Option<String>) -> String {
-    oauth::revoke_body(refresh, client_id.as_deref())
 }

@@ -1,5 +1,9 @@
-//! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`, one module per part of the
-//! core (`auth_exports`, `request_exports`, `stream_exports`, `usage_exports`). Every export decodes its JS
+//! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`, export modules per part of the
+//! core. One crate builds two wasm modules (scripts/build): feature `hot`, the startup module, with
+//! what a turn needs (`request_exports`, `stream_exports`, `auth_exports`: refresh and JWT claims,
+//! `accounts_exports`: the pool a request reads); feature `cold`, loaded on first use, with
+//! `login_exports`, `accounts_admin_exports` and `usage_exports`. The default features build both
+//! sets into one module (native and wasm-bindgen tests). Every export decodes its JS
 //! arguments, calls the core, and encodes the result; core errors become JS `Error`s with a stable
 //! `code` property in exactly one function, [`to_js_error`]. A panic hook records the panic
 //! message so the JS side can report it (and re-instantiate the module) instead of crashing.
@@ -10,10 +14,23 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::CoreError;
 
+mod args;
+
+// The startup module (feature `hot`): what a turn needs.
+#[cfg(feature = "hot")]
 pub mod accounts_exports;
+#[cfg(feature = "hot")]
 pub mod auth_exports;
+#[cfg(feature = "hot")]
 pub mod request_exports;
+#[cfg(feature = "hot")]
 pub mod stream_exports;
+// The cold module (feature `cold`): login, the accounts CLI and tool, the usage view.
+#[cfg(feature = "cold")]
+pub mod accounts_admin_exports;
+#[cfg(feature = "cold")]
+pub mod login_exports;
+#[cfg(feature = "cold")]
 pub mod usage_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
@@ -88,17 +105,4 @@ fn js_to_json(value: &JsValue) -> Result<String, String> {
             .ok_or_else(|| "not JSON-serializable".to_string())?
     };
     Ok(text)
-}
-
-/// A failure of the platform's random source (no `crypto.getRandomValues`).
-struct RandomUnavailable;
-impl std::fmt::Display for RandomUnavailable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no secure random source in this runtime (crypto.getRandomValues is missing)")
-    }
-}
-impl CoreError for RandomUnavailable {
-    fn code(&self) -> &'static str {
-        "random-unavailable"
-    }
 }

@@ -48,3 +48,11 @@ test("loader fetch transforms the body and sets the Codex headers", async () => 
     await backend.close();
   }
 });
+
+test("the login methods listed at plugin load are loginMethods()'s, in order and shape (their code loads on first authorize)", async () => {
+  const { loginMethods } = await import("../../dist/auth/login.js");
+  const { joiningMethods } = await import("../../dist/accounts/pool.js");
+  const hooks = await plugin.server(fakeInput, {});
+  const shape = (methods) => methods.map((m) => ({ keys: Object.keys(m).sort(), type: m.type, label: m.label, authorize: typeof m.authorize }));
+  assert.deepEqual(shape(hooks.auth.methods), shape(joiningMethods(loginMethods({}))));
+});
