@@ -12,7 +12,7 @@ import { startModelsRefresh } from "./request/models.js";
 import { joiningMethods, syncLogin } from "./accounts/pool.js";
 import { accountTools } from "./accounts/tools.js";
 import { createRotatingFetch, syncKeychain } from "./accounts/rotation.js";
-import { configureKeychain } from "./accounts/keychain.js";
+import { authSecrets, configureKeychain } from "./accounts/keychain.js";
 import { projectOf } from "./accounts/cli.js";
 import { hostWarning } from "./host.js";
 
@@ -28,7 +28,12 @@ async function server(input, options) {
   // One Codex client version for /models, the `version` header and the User-Agent.
   const cfg = withClientIdentity(resolveConfig(options ?? {}), core);
   // Refresh tokens of pooled accounts in the OS keychain (opt-in): logins made before the loader runs obey it too.
-  configureKeychain({ enabled: cfg.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
+  // Keychain trouble is said once: a toast where the TUI runs, and OpenCode's log (a toast vanishes; `opencode run --print-logs` shows the log).
+  const keychainNotice = (m) => {
+    showNotice(input?.client, m, "warning");
+    Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: m } })).catch(() => {});
+  };
+  configureKeychain({ enabled: cfg.keychain, notice: keychainNotice });
   // Loaded from an installer copy: lease it for this process, and remove copies an upgrade left behind (never awaited).
   import("./install/copies.js")
     .then(({ onPluginLoad }) => onPluginLoad(path.dirname(fileURLToPath(import.meta.url)), PACKAGE_NAME))
@@ -52,12 +57,13 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
-        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
+        // auth.json's login joins the account pool; then the refresh tokens (auth.json's too) move to (or from) the keychain as configured.
+        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: keychainNotice }));
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const notice = (message) => showNotice(input?.client, message);
         const warn = (message) => showNotice(input?.client, message, "warning");
-        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn });
+        // With the keychain on, auth.json's `refresh` names the keychain's item: revealed for a refresh, concealed when the new login is saved.
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn, secrets: authSecrets });
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
         const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, ...deps });
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));

@@ -100,9 +100,13 @@ const withTimeout = (promise, ms) =>
  * @param {typeof fs} [deps.fsImpl]  the file system auth.json is written through (tests inject faults)
  */
 export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {}, notice = () => {}, fsImpl, secrets }) {
-  // secrets (a pooled account's login file with the keychain on): the file holds a reference in
-  // place of the refresh token; `reveal` reads the token, `conceal` stores it and gives the reference.
+  // secrets (auth.json or a pooled account's login file, with the keychain on): the file holds a
+  // reference in place of the refresh token; `reveal` reads the token (null: it cannot be read),
+  // `conceal` stores it and gives the reference, `isRef` tells a reference. A reference is never sent.
   const readStored = async (file) => (secrets ? secrets.reveal(readStoredLogin(file)) : readStoredLogin(file));
+  const isRef = (v) => Boolean(secrets?.isRef?.(v));
+  // A rotated-out login is found by its refresh token; a reference is the same for every login of an account, so with its access token.
+  const rotationKey = (l) => (isRef(l.refresh) ? `${l.refresh}\n${l.access}` : l.refresh);
   const lockPath = `${authPath}.lock`;
   const toldSaveFailure = new Set(); // kinds of save failure the user was told about
   let inflight = null; // the one refresh under way in this process
@@ -116,7 +120,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     if (login?.type !== "oauth" || !login.refresh) {
       throw new LoginError("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI", "no-login");
     }
-    while (rotated.has(login.refresh)) login = rotated.get(login.refresh);
+    while (rotated.has(rotationKey(login))) login = rotated.get(rotationKey(login));
     return login;
   }
 
@@ -196,12 +200,18 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
       const stored = await readStored(authPath);
-      const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));
+      // What OpenCode holds may name the keychain's item: compared as tokens (the item holds the account's newest).
+      const held = isRef(mine.refresh) ? ((await secrets.reveal(mine)) ?? mine) : mine;
+      const decision = await callCore((core) => core.refreshDecision(held, stored ?? null, now()));
       if (decision === "use-stored") {
         log("another process refreshed the login; using it");
         return stored;
       }
-      const base = stored ?? mine; // the stored refresh token is the newest
+      const base = stored ?? held; // the stored refresh token is the newest
+      if (isRef(base.refresh)) {
+        // The keychain could not give the token (said once, in words, by `reveal`): nothing is sent, nothing deleted.
+        throw new LoginError("the ChatGPT login's refresh token is in the keychain, which cannot give it now; unlock or start the keychain, or log in again (opencode auth login)", "keychain-unreadable");
+      }
       let fresh;
       try {
         fresh = await postRefresh(base);
@@ -234,7 +244,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     inflight ??= (async () => {
       try {
         const login = await refreshLocked(mine);
-        if (login.refresh !== mine.refresh) rotated.set(mine.refresh, login);
+        if (login.refresh !== mine.refresh) rotated.set(rotationKey(mine), login);
         refreshedAt = now();
         return login;
       } catch (err) {

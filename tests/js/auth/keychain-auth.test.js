@@ -1,0 +1,193 @@
+// auth.json with the keychain on (js/accounts/keychain.js: authSecrets, syncAuthJson,
+// restoreAuthJson, authSecretStatus) through the real credentials code (dist/auth/credentials.js),
+// a mock issuer that accepts each refresh token once, and a real Secret Service
+// (tests/helpers/keyring.js: dbus-daemon + gnome-keyring-daemon started and stopped here). Shows:
+// the token moves in only after a read-back and auth.json keeps a reference naming the item; a
+// refresh reveals it (the issuer sees the keychain's token, never the reference) and conceals the
+// new one; a 401 with a fresh-looking login still refreshes; an unreadable reference keeps the
+// access token working and says once what happened and what to do; a keychain that dies after
+// the token was read costs no login (the new token stays in auth.json, said once); off moves the
+// token back; uninstall's restore puts it back or changes nothing; doctor's line says where it is.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createCredentials } from "../../../dist/auth/credentials.js";
+import { resolveConfig } from "../../../dist/config.js";
+import { authSecrets, authSecretStatus, configureKeychain, restoreAuthJson, syncAuthJson } from "../../../dist/accounts/keychain.js";
+import { startMockIssuer } from "../../helpers/mock-issuer.js";
+import { secretTool, startSecretService } from "../../helpers/keyring.js";
+
+const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+let root;
+let ss;
+const notices = [];
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "occw-kca-"));
+  ss = await startSecretService(path.join(root, "secret-service"));
+  process.env.DBUS_SESSION_BUS_ADDRESS = ss.address;
+  configureKeychain({ enabled: true, notice: (m) => notices.push(m) });
+});
+after(async () => {
+  configureKeychain({ enabled: false });
+  await ss?.close();
+  if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+  else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const lookup = (key) => secretTool(ss.address, ["lookup", "service", "opencode-chatgpt-wasm", "account", key]);
+
+/** An auth.json holding a login minted by a fresh issuer for `accountId` (each test its own account: the keychain remembers per account). */
+async function setup(accountId, { expired = false } = {}) {
+  const iss = await startMockIssuer({ accountId });
+  const dir = fs.mkdtempSync(path.join(root, "case-"));
+  const authPath = path.join(dir, "opencode", "auth.json");
+  fs.mkdirSync(path.dirname(authPath), { recursive: true, mode: 0o700 });
+  const login = { ...iss.mintLogin(), ...(expired ? { expires: Date.now() - 60_000 } : {}) };
+  fs.writeFileSync(authPath, JSON.stringify({ anthropic: { type: "api", key: "other" }, openai: login }, null, 2), { mode: 0o600 });
+  const read = () => JSON.parse(fs.readFileSync(authPath, "utf8"));
+  const getAuth = async () => read().openai;
+  const creds = () => createCredentials({ getAuth, cfg: { ...resolveConfig({}, {}), issuer: iss.url }, authPath, secrets: authSecrets });
+  /** The refresh tokens the issuer was sent, in order. */
+  const sent = () => iss.state.requests.filter((r) => r.path === "/oauth/token").map((r) => JSON.parse(r.raw).refresh_token);
+  return { iss, authPath, login, read, creds, sent, key: `${accountId}/user-test` };
+}
+
+const sayings = (re) => notices.filter((m) => re.test(m));
+
+test("on: auth.json's token moves into the keychain (read back); a refresh reveals it, the issuer gets the token, the new one is concealed again", async () => {
+  const s = await setup("acc-kca-1", { expired: true });
+  try {
+    assert.equal(await syncAuthJson({ authPath: s.authPath, notice: (m) => notices.push(m) }), "moved");
+    assert.deepEqual(s.read().openai, { ...s.login, refresh: `@keychain:${s.key}` });
+    assert.equal(s.read().anthropic.key, "other", "other providers kept");
+    assert.equal(fs.statSync(s.authPath).mode & 0o777, 0o600);
+    assert.equal(lookup(s.key).stdout, s.login.refresh);
+    assert.equal(await syncAuthJson({ authPath: s.authPath }), "as-is", "nothing left to move");
+
+    const got = await s.creds().current();
+    assert.equal(got.access, s.iss.latest().access);
+    assert.deepEqual(s.sent(), [s.login.refresh], "the issuer saw the keychain's token, never the reference");
+    assert.deepEqual(s.read().openai, { type: "oauth", refresh: `@keychain:${s.key}`, access: s.iss.latest().access, expires: s.read().openai.expires, accountId: "acc-kca-1" });
+    assert.doesNotMatch(fs.readFileSync(s.authPath, "utf8"), /rt-mock/);
+    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh, "the new token is in the keychain");
+  } finally {
+    await s.iss.close();
+  }
+});
+
+test("on: a 401 with a fresh-looking login behind a reference refreshes (the reference is not taken for another process's login)", async () => {
+  const s = await setup("acc-kca-2");
+  try {
+    await syncAuthJson({ authPath: s.authPath });
+    const creds = s.creds();
+    assert.equal((await creds.current()).access, s.login.access, "a fresh login is used as it is: no keychain read, no refresh");
+    assert.equal(s.iss.counts.refresh, 0);
+    assert.equal(await creds.onUnauthorized(), true);
+    assert.deepEqual(s.sent(), [s.login.refresh]);
+    assert.equal((await creds.current()).access, s.iss.latest().access);
+    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
+    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh);
+  } finally {
+    await s.iss.close();
+  }
+});
+
+test("a reference the keychain cannot give: the access token works until it expires, one sentence says what to do, nothing is sent or deleted", async () => {
+  const s = await setup("acc-kca-3");
+  const fresh = await setup("acc-kca-3b");
+  try {
+    // Moved in by another process: this one never read (or remembered) either token.
+    for (const c of [s, fresh]) {
+      assert.equal(secretTool(ss.address, ["store", "--label", "test", "service", "opencode-chatgpt-wasm", "account", c.key], c.login.refresh).status, 0);
+      fs.writeFileSync(c.authPath, JSON.stringify({ openai: { ...c.login, refresh: `@keychain:${c.key}` } }), { mode: 0o600 });
+    }
+    await ss.stopKeyring();
+    // A fresh login: used as is, the keychain is not needed.
+    assert.equal((await fresh.creds().current()).access, fresh.login.access);
+    // An expired one cannot be refreshed: a clear error, no request with the reference, auth.json unchanged.
+    fs.writeFileSync(s.authPath, JSON.stringify({ openai: { ...s.read().openai, expires: Date.now() - 60_000 } }), { mode: 0o600 });
+    const before = fs.readFileSync(s.authPath, "utf8");
+    const creds = s.creds();
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(creds.current(), (err) => {
+        assert.equal(err.code, "keychain-unreadable");
+        assert.equal(err.message, "the ChatGPT login's refresh token is in the keychain, which cannot give it now; unlock or start the keychain, or log in again (opencode auth login)");
+        return true;
+      });
+    }
+    assert.equal(s.iss.counts.refresh, 0, "nothing sent");
+    assert.equal(fs.readFileSync(s.authPath, "utf8"), before);
+    const said = sayings(/auth\.json \(account acc-kca-3\//);
+    assert.equal(said.length, 1, said.join("\n"));
+    assert.match(said[0], /^the keychain cannot be read \(secret-tool lookup failed: .+\), so the ChatGPT login in auth\.json \(account acc-kca-3\/user-test\) cannot be refreshed: its access token expired at \S+Z, so requests fail until this is fixed\. Nothing was deleted: unlock or start the keychain \(then it refreshes as usual\), or log in again \(opencode auth login\)$/);
+    // doctor says where the token is and that it cannot be read now.
+    const d = await authSecretStatus(s.authPath);
+    assert.equal(d.status, "fail");
+    assert.match(d.detail, /^auth\.json's refresh token is in the Secret Service \(secret-tool\), which cannot be read now \(secret-tool lookup failed: .+\); the login works until its access token expires$/);
+    assert.equal(d.fix, "unlock or start the keychain; nothing was deleted");
+    // uninstall's restore changes nothing and says why.
+    const r = await restoreAuthJson(s.authPath);
+    assert.equal(r.state, "unreadable");
+    assert.match(r.message, /cannot give it now \(secret-tool lookup failed: .+\); OpenCode's built-in login cannot use the reference auth\.json holds, so nothing was uninstalled or changed\. Unlock or start the keychain and run uninstall again/);
+    assert.equal(fs.readFileSync(s.authPath, "utf8"), before);
+    // The keychain is back: the same credentials refresh through it.
+    await ss.startKeyring();
+    assert.equal((await creds.current()).access, s.iss.latest().access);
+    assert.deepEqual(s.sent(), [s.login.refresh]);
+  } finally {
+    if (!ss.running) await ss.startKeyring();
+    await s.iss.close();
+    await fresh.iss.close();
+  }
+});
+
+test("the keychain dies after the token was read: the refresh works, the new token stays in auth.json (said once), and moves in once it is back", async () => {
+  const s = await setup("acc-kca-4", { expired: true });
+  try {
+    assert.equal(await syncAuthJson({ authPath: s.authPath }), "moved"); // what this process stored, it remembers
+    await ss.stopKeyring();
+    const got = await s.creds().current();
+    assert.equal(got.access, s.iss.latest().access);
+    assert.deepEqual(s.sent(), [s.login.refresh]);
+    assert.equal(s.read().openai.refresh, s.iss.latest().refresh, "kept in auth.json, not lost");
+    assert.equal(sayings(/^the keychain is not available/).length, 1);
+    assert.match(sayings(/^the keychain is not available/)[0], /new refresh tokens are kept in auth\.json and the account pool's files \(0600\) until it works again, then they move back into it$/);
+    await ss.startKeyring();
+    assert.equal(await syncAuthJson({ authPath: s.authPath }), "moved");
+    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
+    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh);
+  } finally {
+    if (!ss.running) await ss.startKeyring();
+    await s.iss.close();
+  }
+});
+
+test("off moves the token back into auth.json; uninstall's restore does too; doctor says where it lives", async () => {
+  const s = await setup("acc-kca-5");
+  try {
+    assert.equal(await authSecretStatus(s.authPath).then((d) => d.detail), "auth.json's refresh token is still in auth.json (0600); the keychain is on, so it moves into the Secret Service (secret-tool) when OpenCode next starts with this plugin (or at the next accounts command)");
+    await syncAuthJson({ authPath: s.authPath });
+    assert.deepEqual(await authSecretStatus(s.authPath), { status: "ok", detail: "auth.json's refresh token is in the Secret Service (secret-tool) (readable); auth.json holds only a reference" });
+    configureKeychain({ enabled: false });
+    const told = [];
+    assert.equal(await syncAuthJson({ authPath: s.authPath, notice: (m) => told.push(m) }), "moved");
+    assert.deepEqual(told, ["the keychain is off: moved the refresh token of the ChatGPT login back into auth.json (0600)"]);
+    assert.deepEqual(s.read().openai, s.login);
+    assert.equal(fs.statSync(s.authPath).mode & 0o777, 0o600);
+    assert.equal(await authSecretStatus(s.authPath), null, "off, token in auth.json: nothing to say");
+    configureKeychain({ enabled: true });
+    await syncAuthJson({ authPath: s.authPath });
+    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
+    assert.deepEqual(await restoreAuthJson(s.authPath, { dryRun: true }), { state: "would-restore" });
+    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`, "a dry run writes nothing");
+    assert.deepEqual(await restoreAuthJson(s.authPath), { state: "restored" });
+    assert.deepEqual(s.read().openai, s.login);
+    assert.deepEqual(await restoreAuthJson(s.authPath), { state: "none" });
+  } finally {
+    configureKeychain({ enabled: true });
+    await s.iss.close();
+  }
+});
