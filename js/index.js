@@ -19,6 +19,7 @@ import { hostWarning } from "./host.js";
 export { latestRateLimits } from "./transport/quota.js";
 
 let hostChecked = false;
+const SYNC_WAIT_MS = 5_000; // how long the loader waits for the account pool and keychain to be in step
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -58,7 +59,10 @@ async function server(input, options) {
         if (auth?.type === "api") return cfg.apiBase ? { baseURL: cfg.apiBase } : {};
         if (auth?.type !== "oauth") return {};
         // auth.json's login joins the account pool; then the refresh tokens (auth.json's too) move to (or from) the keychain as configured.
-        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: keychainNotice }));
+        // Awaited within a bound: the clear token leaves auth.json before the first request (OpenCode may exit right after a
+        // short `opencode run`), while a keychain that prompts or hangs holds OpenCode's start no longer than that (it goes on in the background).
+        const synced = syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: keychainNotice }));
+        await Promise.race([synced, new Promise((resolve) => setTimeout(resolve, SYNC_WAIT_MS).unref?.())]);
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const notice = (message) => showNotice(input?.client, message);
         const warn = (message) => showNotice(input?.client, message, "warning");

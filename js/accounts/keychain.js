@@ -396,6 +396,15 @@ export async function concealAuth(login) {
   return (await keychain().put(key, login.refresh)) ? { ...login, refresh: authRef(key) } : login;
 }
 
+/** auth.json's login with the keychain's token in place of a reference, or null when it cannot be read; says nothing, remembers nothing (a new login revokes the one it replaces with it). */
+export async function storedAuthLogin(authPath) {
+  const login = readStoredLogin(authPath);
+  if (!login || !isRef(login.refresh)) return login;
+  const key = await keyOf(login);
+  const r = key ? await keychain().read(key) : {};
+  return r.secret ? { ...login, refresh: r.secret } : null;
+}
+
 /** The secrets hook of auth.json's credentials (js/auth/credentials.js). */
 export const authSecrets = { isRef, reveal: revealAuth, conceal: concealAuth };
 

@@ -8,6 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { makeSandbox, runProcess, OPENCODE, DIST } from "../helpers/sandbox.js";
 import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream } from "../helpers/mock-backend.js";
@@ -92,6 +93,8 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
       assert.match(r.stdout, /answered through the keychain/);
     };
     const sent = () => issuer.state.requests.filter((r) => r.path === "/oauth/token").map((r) => JSON.parse(r.raw).refresh_token);
+    // Token-bearing values are compared without printing them on failure (no secret in test output, even a mock one).
+    const same = (actual, expected, what) => assert.ok(isDeepStrictEqual(actual, expected), what);
     const noToken = (file) => assert.doesNotMatch(fs.readFileSync(file, "utf8"), /rt-mock/, `${path.basename(file)} holds no refresh token`);
     const expire = () => sb.writeAuth({ openai: { ...sb.readAuth().openai, expires: Date.now() - 60_000 } });
     const cli = (args, e) => runProcess(process.execPath, [path.join(DIST, "cli.js"), ...args], { cwd: sb.work, env: e });
@@ -100,23 +103,23 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     const login = issuer.mintLogin();
     sb.writeAuth({ openai: login });
     answered(await turn(on));
-    assert.deepEqual(sb.readAuth().openai, { ...login, refresh: ref });
+    same(sb.readAuth().openai, { ...login, refresh: ref }, "auth.json: the login with a reference in place of its refresh token");
     noToken(sb.authPath);
     noToken(poolPath);
     assert.equal(fs.statSync(sb.authPath).mode & 0o777, 0o600);
-    assert.equal(lookup().stdout, login.refresh, "the secret is in the keychain");
+    same(lookup().stdout, login.refresh, "the secret is in the keychain");
     const doctor = await cli(["doctor", "--offline"], on);
     assert.match(doctor.stdout, /✓ auth\.json's refresh token is in the Secret Service \(secret-tool\) \(readable\); auth\.json holds only a reference\n/);
 
     // 2. An expired access token: the turn refreshes with the keychain's token; the new one goes back into it.
     expire();
     answered(await turn(on));
-    assert.deepEqual(sent(), [login.refresh], "the issuer saw the keychain's token, never the reference");
+    same(sent(), [login.refresh], "the issuer saw the keychain's token, never the reference");
     assert.equal(issuer.counts.refreshReused, 0);
-    assert.equal(api.responses().at(-1).headers.authorization, `Bearer ${issuer.latest().access}`);
-    assert.equal(sb.readAuth().openai.refresh, ref);
-    assert.equal(sb.readAuth().openai.access, issuer.latest().access);
-    assert.equal(lookup().stdout, issuer.latest().refresh);
+    same(api.responses().at(-1).headers.authorization, `Bearer ${issuer.latest().access}`, "the turn used the new access token");
+    same(sb.readAuth().openai.refresh, ref, "auth.json holds the reference");
+    same(sb.readAuth().openai.access, issuer.latest().access, "auth.json holds the new access token");
+    same(lookup().stdout, issuer.latest().refresh, "the new refresh token is in the keychain");
     noToken(sb.authPath);
     noToken(poolPath);
 
@@ -127,7 +130,7 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     const told = dead.stderr.split("\n").filter((l) => l.includes("cannot be refreshed"));
     assert.equal(told.length, 1, told.join("\n"));
     assert.match(told[0], /level=WARN.*the keychain cannot be read \(secret-tool lookup failed: .+\), so the ChatGPT login in auth\.json \(account acc-kc-auth\/user-test\) cannot be refreshed: its access token keeps working until \S+Z\. Nothing was deleted: unlock or start the keychain \(then it refreshes as usual\), or log in again \(opencode auth login\)/);
-    assert.equal(sb.readAuth().openai.refresh, ref, "nothing moved or deleted");
+    same(sb.readAuth().openai.refresh, ref, "nothing moved or deleted");
     assert.equal(issuer.counts.refresh, 1);
     // uninstall cannot give OpenCode's built-in login a usable auth.json now: it changes nothing and says why.
     const config = fs.readFileSync(path.join(sb.configDir, "opencode.json"), "utf8");
@@ -135,7 +138,7 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /error: the ChatGPT login in .*auth\.json keeps its refresh token in the Secret Service \(secret-tool\), which cannot give it now \(secret-tool lookup failed: .+\); OpenCode's built-in login cannot use the reference auth\.json holds, so nothing was uninstalled or changed\. Unlock or start the keychain and run uninstall again/);
     assert.equal(fs.readFileSync(path.join(sb.configDir, "opencode.json"), "utf8"), config);
-    assert.equal(sb.readAuth().openai.refresh, ref);
+    same(sb.readAuth().openai.refresh, ref, "auth.json holds the reference");
 
     // 4. The keyring dies mid-turn, after the token was read and while the issuer answers: the login survives in auth.json, said once.
     await ss.startKeyring();
@@ -146,8 +149,8 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     await ss.stopKeyring();
     const mid = await running;
     answered(mid);
-    assert.deepEqual(sent(), [login.refresh, before]);
-    assert.equal(sb.readAuth().openai.refresh, issuer.latest().refresh, "the new token is kept in auth.json, not lost");
+    same(sent(), [login.refresh, before], "the second refresh used the token read before the keyring died");
+    same(sb.readAuth().openai.refresh, issuer.latest().refresh, "the new token is kept in auth.json, not lost");
     const down = mid.stderr.split("\n").filter((l) => l.includes("the keychain is not available"));
     assert.equal(down.length, 1, down.join("\n"));
     assert.match(down[0], /new refresh tokens are kept in auth\.json and the account pool's files \(0600\) until it works again, then they move back into it/);
@@ -155,24 +158,24 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     // 5. The keychain is back: the next start moves the token in again.
     await ss.startKeyring();
     answered(await turn(on));
-    assert.equal(sb.readAuth().openai.refresh, ref);
-    assert.equal(lookup().stdout, issuer.latest().refresh);
+    same(sb.readAuth().openai.refresh, ref, "auth.json holds the reference");
+    same(lookup().stdout, issuer.latest().refresh, "moved back into the keychain");
     noToken(sb.authPath);
 
     // 6. Off: the token goes back into auth.json (and the keychain item is removed).
     answered(await turn(env));
-    assert.equal(sb.readAuth().openai.refresh, issuer.latest().refresh);
+    same(sb.readAuth().openai.refresh, issuer.latest().refresh, "off: auth.json holds the token again");
     assert.equal(fs.statSync(sb.authPath).mode & 0o777, 0o600);
     assert.equal(lookup().status, 1, "the item is gone");
 
     // 7. On again (an accounts command moves it too), then uninstall restores the token into auth.json.
     const moved = await cli(["accounts"], on);
     assert.equal(moved.code, 0, moved.stderr);
-    assert.equal(sb.readAuth().openai.refresh, ref);
+    same(sb.readAuth().openai.refresh, ref, "auth.json holds the reference");
     const un = await cli(["uninstall"], env);
     assert.equal(un.code, 0, un.stdout + un.stderr);
     assert.match(un.stdout, /auth\.json holds the ChatGPT login's refresh token again \(it was in the keychain\), so OpenCode's built-in login can use it/);
-    assert.deepEqual(sb.readAuth().openai, { type: "oauth", refresh: issuer.latest().refresh, access: issuer.latest().access, expires: sb.readAuth().openai.expires, accountId: "acc-kc-auth" });
+    same(sb.readAuth().openai, { type: "oauth", refresh: issuer.latest().refresh, access: issuer.latest().access, expires: sb.readAuth().openai.expires, accountId: "acc-kc-auth" }, "uninstall: auth.json holds the whole login again");
     assert.equal(issuer.counts.refreshReused, 0);
     assert.equal(issuer.leaks([dead.stdout, dead.stderr, mid.stdout, mid.stderr, refused.stdout, refused.stderr, un.stdout, un.stderr, doctor.stdout].join("\n")), 0, "no secret in any output");
   } finally {

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { createCredentials } from "../../../dist/auth/credentials.js";
 import { resolveConfig } from "../../../dist/config.js";
 import { authSecrets, authSecretStatus, configureKeychain, restoreAuthJson, syncAuthJson } from "../../../dist/accounts/keychain.js";
@@ -55,24 +56,26 @@ async function setup(accountId, { expired = false } = {}) {
   return { iss, authPath, login, read, creds, sent, key: `${accountId}/user-test` };
 }
 
+/** Token-bearing values are compared without printing them on failure (no secret in test output, even a mock one). */
+const same = (actual, expected, what) => assert.ok(isDeepStrictEqual(actual, expected), what);
 const sayings = (re) => notices.filter((m) => re.test(m));
 
 test("on: auth.json's token moves into the keychain (read back); a refresh reveals it, the issuer gets the token, the new one is concealed again", async () => {
   const s = await setup("acc-kca-1", { expired: true });
   try {
     assert.equal(await syncAuthJson({ authPath: s.authPath, notice: (m) => notices.push(m) }), "moved");
-    assert.deepEqual(s.read().openai, { ...s.login, refresh: `@keychain:${s.key}` });
+    same(s.read().openai, { ...s.login, refresh: `@keychain:${s.key}` }, "auth.json's login");
     assert.equal(s.read().anthropic.key, "other", "other providers kept");
     assert.equal(fs.statSync(s.authPath).mode & 0o777, 0o600);
-    assert.equal(lookup(s.key).stdout, s.login.refresh);
+    same(lookup(s.key).stdout, s.login.refresh, "the keychain item");
     assert.equal(await syncAuthJson({ authPath: s.authPath }), "as-is", "nothing left to move");
 
     const got = await s.creds().current();
-    assert.equal(got.access, s.iss.latest().access);
-    assert.deepEqual(s.sent(), [s.login.refresh], "the issuer saw the keychain's token, never the reference");
-    assert.deepEqual(s.read().openai, { type: "oauth", refresh: `@keychain:${s.key}`, access: s.iss.latest().access, expires: s.read().openai.expires, accountId: "acc-kca-1" });
+    same(got.access, s.iss.latest().access, "the refreshed access token");
+    same(s.sent(), [s.login.refresh], "the issuer saw the keychain's token, never the reference");
+    same(s.read().openai, { type: "oauth", refresh: `@keychain:${s.key}`, access: s.iss.latest().access, expires: s.read().openai.expires, accountId: "acc-kca-1" }, "auth.json's login");
     assert.doesNotMatch(fs.readFileSync(s.authPath, "utf8"), /rt-mock/);
-    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh, "the new token is in the keychain");
+    same(lookup(s.key).stdout, s.iss.latest().refresh, "the new token is in the keychain");
   } finally {
     await s.iss.close();
   }
@@ -83,13 +86,13 @@ test("on: a 401 with a fresh-looking login behind a reference refreshes (the ref
   try {
     await syncAuthJson({ authPath: s.authPath });
     const creds = s.creds();
-    assert.equal((await creds.current()).access, s.login.access, "a fresh login is used as it is: no keychain read, no refresh");
+    same((await creds.current()).access, s.login.access, "a fresh login is used as it is: no keychain read, no refresh");
     assert.equal(s.iss.counts.refresh, 0);
     assert.equal(await creds.onUnauthorized(), true);
-    assert.deepEqual(s.sent(), [s.login.refresh]);
-    assert.equal((await creds.current()).access, s.iss.latest().access);
-    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
-    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh);
+    same(s.sent(), [s.login.refresh], "the refresh tokens the issuer was sent");
+    same((await creds.current()).access, s.iss.latest().access, "the access token in use");
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "auth.json holds the reference");
+    same(lookup(s.key).stdout, s.iss.latest().refresh, "the keychain item");
   } finally {
     await s.iss.close();
   }
@@ -106,7 +109,7 @@ test("a reference the keychain cannot give: the access token works until it expi
     }
     await ss.stopKeyring();
     // A fresh login: used as is, the keychain is not needed.
-    assert.equal((await fresh.creds().current()).access, fresh.login.access);
+    same((await fresh.creds().current()).access, fresh.login.access, "the access token in use");
     // An expired one cannot be refreshed: a clear error, no request with the reference, auth.json unchanged.
     fs.writeFileSync(s.authPath, JSON.stringify({ openai: { ...s.read().openai, expires: Date.now() - 60_000 } }), { mode: 0o600 });
     const before = fs.readFileSync(s.authPath, "utf8");
@@ -135,8 +138,8 @@ test("a reference the keychain cannot give: the access token works until it expi
     assert.equal(fs.readFileSync(s.authPath, "utf8"), before);
     // The keychain is back: the same credentials refresh through it.
     await ss.startKeyring();
-    assert.equal((await creds.current()).access, s.iss.latest().access);
-    assert.deepEqual(s.sent(), [s.login.refresh]);
+    same((await creds.current()).access, s.iss.latest().access, "the access token in use");
+    same(s.sent(), [s.login.refresh], "the refresh tokens the issuer was sent");
   } finally {
     if (!ss.running) await ss.startKeyring();
     await s.iss.close();
@@ -150,15 +153,15 @@ test("the keychain dies after the token was read: the refresh works, the new tok
     assert.equal(await syncAuthJson({ authPath: s.authPath }), "moved"); // what this process stored, it remembers
     await ss.stopKeyring();
     const got = await s.creds().current();
-    assert.equal(got.access, s.iss.latest().access);
-    assert.deepEqual(s.sent(), [s.login.refresh]);
-    assert.equal(s.read().openai.refresh, s.iss.latest().refresh, "kept in auth.json, not lost");
+    same(got.access, s.iss.latest().access, "the refreshed access token");
+    same(s.sent(), [s.login.refresh], "the refresh tokens the issuer was sent");
+    same(s.read().openai.refresh, s.iss.latest().refresh, "kept in auth.json, not lost");
     assert.equal(sayings(/^the keychain is not available/).length, 1);
     assert.match(sayings(/^the keychain is not available/)[0], /new refresh tokens are kept in auth\.json and the account pool's files \(0600\) until it works again, then they move back into it$/);
     await ss.startKeyring();
     assert.equal(await syncAuthJson({ authPath: s.authPath }), "moved");
-    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
-    assert.equal(lookup(s.key).stdout, s.iss.latest().refresh);
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "auth.json holds the reference");
+    same(lookup(s.key).stdout, s.iss.latest().refresh, "the keychain item");
   } finally {
     if (!ss.running) await ss.startKeyring();
     await s.iss.close();
@@ -175,19 +178,51 @@ test("off moves the token back into auth.json; uninstall's restore does too; doc
     const told = [];
     assert.equal(await syncAuthJson({ authPath: s.authPath, notice: (m) => told.push(m) }), "moved");
     assert.deepEqual(told, ["the keychain is off: moved the refresh token of the ChatGPT login back into auth.json (0600)"]);
-    assert.deepEqual(s.read().openai, s.login);
+    same(s.read().openai, s.login, "auth.json holds the whole login again");
     assert.equal(fs.statSync(s.authPath).mode & 0o777, 0o600);
     assert.equal(await authSecretStatus(s.authPath), null, "off, token in auth.json: nothing to say");
     configureKeychain({ enabled: true });
     await syncAuthJson({ authPath: s.authPath });
-    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`);
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "auth.json holds the reference");
     assert.deepEqual(await restoreAuthJson(s.authPath, { dryRun: true }), { state: "would-restore" });
-    assert.equal(s.read().openai.refresh, `@keychain:${s.key}`, "a dry run writes nothing");
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "a dry run writes nothing");
     assert.deepEqual(await restoreAuthJson(s.authPath), { state: "restored" });
-    assert.deepEqual(s.read().openai, s.login);
+    same(s.read().openai, s.login, "auth.json holds the whole login again");
     assert.deepEqual(await restoreAuthJson(s.authPath), { state: "none" });
   } finally {
     configureKeychain({ enabled: true });
+    await s.iss.close();
+  }
+});
+
+test("a new login of the same account revokes the keychain's token, never the reference; with the keychain down nothing is sent", async () => {
+  const { loginMethods, LABELS } = await import("../../../dist/auth/login.js");
+  const { httpGet } = await import("../../helpers/mock-issuer.js");
+  const s = await setup("acc-kca-6");
+  const savedData = process.env.XDG_DATA_HOME;
+  process.env.XDG_DATA_HOME = path.dirname(path.dirname(s.authPath)); // the default previous login: this auth.json
+  const paste = async () => {
+    const methods = loginMethods({ ...resolveConfig({}, {}), issuer: s.iss.url, callbackPort: 1455 }, { openUrl: () => {}, report: () => {} });
+    const auth = await methods.find((m) => m.label === LABELS.paste).authorize();
+    return auth.callback((await httpGet(auth.url)).location);
+  };
+  try {
+    await syncAuthJson({ authPath: s.authPath });
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "auth.json holds the reference");
+    const first = await paste();
+    assert.equal(first.type, "success");
+    same(s.iss.state.revoked, [s.login.refresh], "the keychain's token was revoked");
+    // OpenCode writes the new login (clear) and it moves in; then the keychain dies: the next login revokes nothing and still succeeds.
+    fs.writeFileSync(s.authPath, JSON.stringify({ openai: { type: "oauth", refresh: first.refresh, access: first.access, expires: first.expires, accountId: first.accountId } }), { mode: 0o600 });
+    await syncAuthJson({ authPath: s.authPath });
+    await ss.stopKeyring();
+    const second = await paste();
+    assert.equal(second.type, "success");
+    same(s.iss.state.revoked, [s.login.refresh], "nothing more sent: no reference, no guess");
+  } finally {
+    if (savedData === undefined) delete process.env.XDG_DATA_HOME;
+    else process.env.XDG_DATA_HOME = savedData;
+    if (!ss.running) await ss.startKeyring();
     await s.iss.close();
   }
 });
