@@ -226,3 +226,34 @@ test("a new login of the same account revokes the keychain's token, never the re
     await s.iss.close();
   }
 });
+
+test("a login through the plugin's methods returns the reference once the keychain holds the token (OpenCode never writes it in clear); with the keychain down, the clear token", async () => {
+  const { loginMethods, LABELS } = await import("../../../dist/auth/login.js");
+  const { joiningMethods } = await import("../../../dist/accounts/pool.js");
+  const { httpGet } = await import("../../helpers/mock-issuer.js");
+  const iss = await startMockIssuer({ accountId: "acc-kca-7" });
+  const dir = fs.mkdtempSync(path.join(root, "case-"));
+  const file = path.join(dir, "accounts.json");
+  const key = "acc-kca-7/user-test";
+  const login = async () => {
+    const methods = joiningMethods(loginMethods({ ...resolveConfig({}, {}), issuer: iss.url, callbackPort: 1455 }, { openUrl: () => {}, report: () => {}, previousLogin: () => null }), { file });
+    const auth = await methods.find((m) => m.label === LABELS.paste).authorize();
+    return auth.callback((await httpGet(auth.url)).location);
+  };
+  try {
+    const first = await login();
+    assert.equal(first.type, "success");
+    same(first.refresh, `@keychain:${key}`, "the result carries the reference");
+    same(first.access, iss.latest().access, "and the new access token");
+    same(lookup(key).stdout, iss.latest().refresh, "the token is in the keychain");
+    assert.doesNotMatch(fs.readFileSync(file, "utf8"), /rt-mock/);
+    await ss.stopKeyring();
+    const second = await login();
+    assert.equal(second.type, "success");
+    same(second.refresh, iss.latest().refresh, "the keychain cannot take it: the clear token, so the login is not lost");
+    assert.equal(sayings(/^the keychain is not available/).length, 1, "said once per process (an earlier test here already heard it): never again");
+  } finally {
+    if (!ss.running) await ss.startKeyring();
+    await iss.close();
+  }
+});
