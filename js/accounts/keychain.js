@@ -160,7 +160,6 @@ export function createKeychain({ platform = process.platform, env = process.env,
   };
   return {
     where: backend.where,
-    say,
     /** Stores, then reads back: true only when the keychain gives the same secret. */
     async put(key, secret) {
       cache.set(key, secret);
@@ -388,15 +387,18 @@ export async function revealAuth(login) {
   return secret ? { ...login, refresh: secret } : null;
 }
 
-/** auth.json's login with its refresh token in the keychain (read back) and a reference naming its item, while the keychain is on; else as it is (a failure is said once). */
-export async function concealAuth(login) {
-  if (!keychainOn() || !login || typeof login.refresh !== "string" || !login.refresh || isRef(login.refresh)) return login;
+/**
+ * auth.json's login with its refresh token in the keychain (read back) and a reference naming its
+ * item, while the keychain is on (or `force`); else as it is (a failure is said once).
+ */
+export async function concealAuth(login, { force = false } = {}) {
+  if (!(keychainOn() || force) || !login || typeof login.refresh !== "string" || !login.refresh || isRef(login.refresh)) return login;
   const key = await keyOf(login);
   if (!key) return login;
   return (await keychain().put(key, login.refresh)) ? { ...login, refresh: authRef(key) } : login;
 }
 
-/** auth.json's login with the keychain's token in place of a reference, or null when it cannot be read; says nothing, remembers nothing (a new login revokes the one it replaces with it). */
+/** auth.json's login with the keychain's token in place of a reference (null when it cannot be read), quietly: what a new login revokes. */
 export async function storedAuthLogin(authPath) {
   const login = readStoredLogin(authPath);
   if (!login || !isRef(login.refresh)) return login;
@@ -405,8 +407,15 @@ export async function storedAuthLogin(authPath) {
   return r.secret ? { ...login, refresh: r.secret } : null;
 }
 
-/** The secrets hook of auth.json's credentials (js/auth/credentials.js). */
-export const authSecrets = { isRef, reveal: revealAuth, conceal: concealAuth };
+/** The secrets hook of auth.json's credentials (js/auth/credentials.js) in the plugin, which knows the setting. */
+export const authSecrets = { isRef, reveal: revealAuth, conceal: (login) => concealAuth(login) };
+
+/**
+ * The same for a process that may not know the setting (the TUI's usage figures, the `usage`
+ * command): a login whose stored copy was a reference stays one after a refresh, so such a
+ * process never writes the clear token into auth.json behind the plugin's back.
+ */
+export const authSecretsKeepingRefs = { isRef, reveal: revealAuth, conceal: (login, { wasRef = false } = {}) => concealAuth(login, { force: wasRef }) };
 
 /**
  * Moves auth.json's refresh token where the setting says, under auth.json's lock (the one refreshes

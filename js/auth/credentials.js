@@ -2,7 +2,9 @@
 // refreshing before expiry; `onUnauthorized()` refreshes after a 401. One refresh at a time per
 // process (one shared promise) and across processes (a lock file beside auth.json, then a re-read
 // of the stored login). The Rust core decides (needsRefresh, refreshDecision, parseTokenResponse);
-// this file does the fetch, the lock and the files. Never puts a token in a message or a log.
+// this file does the fetch, the lock and the files. With the keychain on, the stored `refresh` is a
+// reference: a `secrets` hook (js/accounts/keychain.js) reveals it for a refresh and conceals the
+// new token before it is saved; a reference is never sent. Never puts a token in a message or a log.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -199,15 +201,16 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     const release = await acquireLock(lockPath);
     if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
-      const stored = await readStored(authPath);
+      const raw = readStoredLogin(authPath);
+      const stored = secrets ? await secrets.reveal(raw) : raw;
       // What OpenCode holds may name the keychain's item: compared as tokens (the item holds the account's newest).
-      const held = isRef(mine.refresh) ? ((await secrets.reveal(mine)) ?? mine) : mine;
-      const decision = await callCore((core) => core.refreshDecision(held, stored ?? null, now()));
+      const mineRevealed = isRef(mine.refresh) ? ((await secrets.reveal(mine)) ?? mine) : mine;
+      const decision = await callCore((core) => core.refreshDecision(mineRevealed, stored ?? null, now()));
       if (decision === "use-stored") {
         log("another process refreshed the login; using it");
         return stored;
       }
-      const base = stored ?? held; // the stored refresh token is the newest
+      const base = stored ?? mineRevealed; // the stored refresh token is the newest
       if (isRef(base.refresh)) {
         // The keychain could not give the token (said once, in words, by `reveal`): nothing is sent, nothing deleted.
         throw new LoginError("the ChatGPT login's refresh token is in the keychain, which cannot give it now; unlock or start the keychain, or log in again (opencode auth login)", "keychain-unreadable");
@@ -227,7 +230,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
       const account = fresh.accountId ?? accountId;
       if (account) login.accountId = account;
       try {
-        await persist(secrets ? await secrets.conceal(login) : login);
+        await persist(secrets ? await secrets.conceal(login, { wasRef: isRef(raw?.refresh) || isRef(mine.refresh) }) : login);
       } catch (err) {
         // The old refresh token is spent: keep the new login in memory rather than lose it.
         saveFailed(err);

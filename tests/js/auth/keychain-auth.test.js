@@ -257,3 +257,29 @@ test("a login through the plugin's methods returns the reference once the keycha
     await iss.close();
   }
 });
+
+test("the usage figures (TUI, `usage`) refresh a login behind a reference with the keychain's token and keep the reference, even in a process that does not know the setting", async () => {
+  const { startMockBackend } = await import("../../helpers/mock-backend.js");
+  const { createUsageModel } = await import("../../../dist/tui/model.js");
+  const s = await setup("acc-kca-8");
+  const backend = await startMockBackend();
+  try {
+    await syncAuthJson({ authPath: s.authPath });
+    fs.writeFileSync(s.authPath, JSON.stringify({ openai: { ...s.read().openai, expires: Date.now() - 60_000 } }), { mode: 0o600 });
+    configureKeychain({ enabled: false }); // the TUI's process may not know it is on
+    const env = { HOME: root, PATH: process.env.PATH, XDG_DATA_HOME: path.dirname(path.dirname(s.authPath)), XDG_CACHE_HOME: path.join(root, "cache-usage"), OPENCODE_CODEX_ENDPOINT: backend.endpoint, OPENCODE_CODEX_ISSUER: s.iss.url };
+    const model = createUsageModel({ env });
+    await model.refresh({ force: true });
+    assert.equal(model.lastError(), null);
+    same(s.sent(), [s.login.refresh], "the issuer saw the keychain's token, never the reference");
+    const usage = backend.requests.filter((r) => r.url === "/backend-api/wham/usage");
+    assert.equal(usage.length, 1);
+    same(usage[0].headers.authorization, `Bearer ${s.iss.latest().access}`, "the usage endpoint got the new access token");
+    same(s.read().openai.refresh, `@keychain:${s.key}`, "auth.json keeps the reference");
+    same(lookup(s.key).stdout, s.iss.latest().refresh, "the new token is in the keychain");
+  } finally {
+    configureKeychain({ enabled: true });
+    await backend.close();
+    await s.iss.close();
+  }
+});
