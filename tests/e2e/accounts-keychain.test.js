@@ -147,9 +147,11 @@ test("with the keychain on, auth.json holds no refresh token; a real turn refres
     await ss.startKeyring();
     expire();
     const before = issuer.latest().refresh;
-    const running = turn(on, ["--print-logs"]);
-    while (issuer.counts.refresh < 2) await new Promise((r) => setTimeout(r, 20));
-    await ss.stopKeyring();
+    let finished = false;
+    const running = turn(on, ["--print-logs"]).finally(() => (finished = true));
+    while (issuer.counts.refresh < 2 && !finished) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(issuer.counts.refresh, 2, "the turn asked for a refresh");
+    await ss.stopKeyring(); // while the issuer holds its answer (refreshDelayMs): the token was read, the new one cannot be stored
     const mid = await running;
     answered(mid);
     same(sent(), [login.refresh, before], "the second refresh used the token read before the keyring died");
