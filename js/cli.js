@@ -6,13 +6,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { catalogModels } from "./request/catalog.js";
 import { checkOpencode, minOpencodeVersion, runDoctor } from "./install/doctor.js";
-import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, packageInfo } from "./install/files.js";
+import { EXIT_BAD_INPUT, InstallError, PACKAGE_NAME, dataRoot, packageInfo } from "./install/files.js";
 import { readConfigFile, resolveEntry } from "./install/files.js";
 import { locateConfig, parseConfig, runInstall, runUninstall, sweepPackageCopies } from "./install/install.js";
 import { applyTuiInstall, prepareTuiInstall, runTuiUninstall } from "./install/tui.js";
 import { runUsage } from "./tui/command.js";
 import { runAccounts } from "./accounts/cli.js";
-import { configureKeychain } from "./accounts/keychain.js";
+import { configureKeychain, restoreAuthJson } from "./accounts/keychain.js";
 
 const USAGE = `Usage: ${PACKAGE_NAME} [install|uninstall|doctor|usage|accounts] [options]
 
@@ -112,6 +112,14 @@ async function main(argv, env) {
         const catalog = await Promise.resolve()
           .then(catalogModels)
           .catch(() => []);
+        // OpenCode's built-in login cannot read a keychain reference: auth.json gets its refresh token back first (or nothing changes).
+        const restored = await restoreAuthJson(path.join(dataRoot(env), "opencode", "auth.json"), { dryRun: common.dryRun });
+        if (restored.state === "unreadable") {
+          process.stderr.write(`error: ${restored.message}\n`);
+          return 1;
+        }
+        if (restored.state === "would-restore") out("auth.json: its refresh token would be moved back from the keychain (OpenCode's built-in login cannot read the reference)");
+        if (restored.state === "restored") out("auth.json holds the ChatGPT login's refresh token again (it was in the keychain), so OpenCode's built-in login can use it; the account pool and its keychain items are kept");
         runTuiUninstall(common); // first: the package copy goes with the last record pointing into it
         return runUninstall({ ...common, catalog });
       }

@@ -17,6 +17,7 @@ export function latestRateLimits() {
 }
 
 let hostChecked = false;
+const SYNC_WAIT_MS = 5_000; // how long the loader waits for the account pool and keychain to be in step
 
 /** Placeholder key: OpenCode's OpenAI client wants one; the real bearer is set in our fetch. */
 export const OAUTH_DUMMY_KEY = "chatgpt-oauth";
@@ -38,7 +39,12 @@ async function server(input, options) {
         throw err;
       }));
   // Refresh tokens of pooled accounts in the OS keychain (opt-in): logins made before the loader runs obey it too.
-  configureKeychain({ enabled: base.keychain, notice: (m) => showNotice(input?.client, m, "warning") });
+  // Keychain trouble is said once: a toast where the TUI runs, and OpenCode's log (a toast vanishes; `opencode run --print-logs` shows the log).
+  const keychainNotice = (m) => {
+    showNotice(input?.client, m, "warning");
+    Promise.resolve(input?.client?.app?.log?.({ body: { service: PACKAGE_NAME, level: "warn", message: m } })).catch(() => {});
+  };
+  configureKeychain({ enabled: base.keychain, notice: keychainNotice });
   let quota;
   setTimeout(() => afterLoad(input), 0).unref?.();
 
@@ -50,7 +56,7 @@ async function server(input, options) {
         // API key: OpenCode's own OpenAI client (public Responses API); only the base is overridable.
         if (auth?.type === "api") return base.apiBase ? { baseURL: base.apiBase } : {};
         if (auth?.type !== "oauth") return {};
-        const [cfg, { createCodexFetch }, { createCredentials, defaultAuthPath, readStoredLogin }, { startModelsRefresh }, { syncLogin }, { createRotatingFetch, syncKeychain }, { projectOf }, quotaJs] = await Promise.all([
+        const [cfg, { createCodexFetch }, { createCredentials, defaultAuthPath, readStoredLogin }, { startModelsRefresh }, { syncLogin }, { createRotatingFetch, syncKeychain }, { projectOf }, quotaJs, { authSecrets }] = await Promise.all([
           config(),
           import("./transport/fetch.js"),
           import("./auth/credentials.js"),
@@ -59,15 +65,20 @@ async function server(input, options) {
           import("./accounts/rotation.js"),
           import("./accounts/project.js"),
           import("./transport/quota.js"),
+          import("./accounts/keychain.js"),
         ]);
         quotaModule = quotaJs;
         quota ??= quotaJs.createQuota({ client: input?.client });
-        // auth.json's login joins the account pool; then the refresh tokens move to (or from) the keychain as configured.
-        void syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: (m) => showNotice(input?.client, m, "warning") }));
+        // auth.json's login joins the account pool; then the refresh tokens (auth.json's too) move to (or from) the keychain as configured.
+        // Awaited within a bound: the clear token leaves auth.json before the first request (OpenCode may exit right after a
+        // short `opencode run`), while a keychain that prompts or hangs holds OpenCode's start no longer than that (it goes on in the background).
+        const synced = syncLogin(readStoredLogin(defaultAuthPath()), { notice: (m) => showNotice(input?.client, m, "warning") }).then(() => syncKeychain({ notice: keychainNotice }));
+        await Promise.race([synced, new Promise((resolve) => setTimeout(resolve, SYNC_WAIT_MS).unref?.())]);
         const log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : undefined;
         const notice = (message) => showNotice(input?.client, message);
         const warn = (message) => showNotice(input?.client, message, "warning");
-        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn });
+        // With the keychain on, auth.json's `refresh` names the keychain's item: revealed for a refresh, concealed when the new login is saved.
+        const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn, secrets: authSecrets });
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
         const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, log, ...deps });
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));

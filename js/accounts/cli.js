@@ -13,7 +13,7 @@ import { acquireLock } from "../auth/lock.js";
 import { defaultAuthPath, readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, storedLogin, syncLogin, updatePool } from "./pool.js";
 import { newestLogin, shadowPath, syncKeychain } from "./rotation.js";
-import { conceal, reveal, secretStatus } from "./keychain.js";
+import { conceal, concealAuth, reveal, secretStatus } from "./keychain.js";
 import { exportAccounts, importAccounts } from "./transfer.js";
 
 export const EXIT_FAILED = 1;
@@ -54,11 +54,12 @@ async function syncAuthJson(o) {
   if (login) await syncLogin(login, { file: o.poolPath, notice: (m) => o.err(`warning: ${m}`), now: o.now });
 }
 
-/** Writes `login` to auth.json under the login lock (the one refreshes take). */
+/** Writes `login` to auth.json under the login lock (the one refreshes take); with the keychain on, its refresh token goes there (auth.json: a reference). */
 async function setAuthJson(authPath, login) {
+  const concealed = await concealAuth(login);
   const release = await acquireLock(`${authPath}.lock`);
   try {
-    writeStoredLogin(authPath, login);
+    writeStoredLogin(authPath, concealed);
   } finally {
     release();
   }
@@ -131,7 +132,7 @@ export async function runAccounts(o) {
   const [command = "list", ...rest] = positionals;
   try {
     // The keychain setting (OPENCODE_CODEX_KEYCHAIN) is applied first: tokens move in or back out.
-    if (!(command === "import" && values["dry-run"])) await syncKeychain({ poolPath: ctx.poolPath, notice: (m) => ctx.err(`note: ${m}`) });
+    if (!(command === "import" && values["dry-run"])) await syncKeychain({ poolPath: ctx.poolPath, authPath: ctx.authPath, notice: (m) => ctx.err(`note: ${m}`) });
     switch (command) {
       case "list":
         if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
@@ -153,7 +154,7 @@ export async function runAccounts(o) {
       case "import":
         if (rest.length !== 1) throw new UsageError("import takes one file");
         if (!values["dry-run"]) await syncAuthJson(ctx);
-        await importAccounts({ ...ctx, resolve: reveal, store: (_doc, key, login) => conceal(key, login) }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
+        await importAccounts({ ...ctx, resolve: reveal, store: (_doc, key, login) => conceal(key, login), storeAuth: concealAuth }, path.resolve(ctx.cwd ?? process.cwd(), rest[0]), { dryRun: values["dry-run"] ?? false });
         return 0;
       default:
         throw new UsageError(`unknown accounts command ${command}`);

@@ -2,8 +2,13 @@
 // the option `keychain: true`). While it is on, the pool file (accounts.json) and the per-account
 // login files (`logins/<hex>.json`) hold the marker KEYCHAIN_REF in place of the refresh token, and
 // the token lives in the OS secret store under service `opencode-chatgpt-wasm`, account `<pool key>`
-// (one item per account: always its newest refresh token; older ones are spent). auth.json keeps
-// the active login whole: OpenCode itself reads it.
+// (one item per account: always its newest refresh token; older ones are spent). auth.json (the
+// active login, OpenCode's file) holds `@keychain:<pool key>` (authRef) in its place: OpenCode
+// hands that entry to our loader and, while this plugin owns provider openai, never refreshes it
+// itself; js/auth/credentials.js reveals the token through revealAuth when a refresh is due and
+// stores the new one through concealAuth. syncAuthJson moves auth.json's token in (after a
+// read-back shows the keychain holds it) or back out, as the setting says; restoreAuthJson puts it
+// back for `uninstall` (OpenCode's built-in login cannot read a reference).
 //
 // Back ends: Linux, libsecret's `secret-tool` (store / lookup / clear; the secret goes on stdin,
 // never on argv); macOS, the `security` tool (written against its documented behaviour, untested
@@ -19,16 +24,23 @@ import { createRequire } from "node:module";
 import { PACKAGE_NAME } from "../config.js";
 import { configureKeychain, keychainNotice, keychainOn, keychainWanted } from "./keychain-setting.js";
 import { acquireLock } from "../auth/lock.js";
+import { callCore } from "../core.js";
 import { readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 
 /** What the pool file and the login files hold in `refresh` while the token is in the keychain. */
 export const KEYCHAIN_REF = "@keychain";
+const AUTH_REF_PREFIX = `${KEYCHAIN_REF}:`;
 export const SERVICE = PACKAGE_NAME;
 const TIMEOUT_MS = 15_000;
 
 export { configureKeychain, keychainOn, keychainWanted };
 
-export const isRef = (v) => v === KEYCHAIN_REF;
+/** What auth.json holds in `refresh` while the active login's token is in the keychain: names its item. */
+export const authRef = (key) => `${AUTH_REF_PREFIX}${key}`;
+/** A reference (the pool's marker or auth.json's), never a refresh token. */
+export const isRef = (v) => v === KEYCHAIN_REF || (typeof v === "string" && v.startsWith(AUTH_REF_PREFIX) && v.length > AUTH_REF_PREFIX.length);
+/** The pool key auth.json's reference names, or null. */
+export const refKey = (v) => (isRef(v) && v !== KEYCHAIN_REF ? v.slice(AUTH_REF_PREFIX.length) : null);
 
 export class KeychainError extends Error {
   constructor(message) {
@@ -69,7 +81,7 @@ function run(cmd, args, input, env) {
 }
 
 /** The one sentence for a keychain that stopped working (said once per process). */
-const down = (err) => `the keychain is not available (${err.message}); the logins read earlier keep working in this session, and new refresh tokens are kept in the account pool's files (0600) until it works again, then they move back into it`;
+const down = (err) => `the keychain is not available (${err.message}); the logins read earlier keep working in this session, and new refresh tokens are kept in auth.json and the account pool's files (0600) until it works again, then they move back into it`;
 
 const firstLine = (s) => String(s).trim().split("\n")[0].slice(0, 200) || "no message";
 
@@ -148,17 +160,20 @@ export function createKeychain({ platform = process.platform, env = process.env,
   };
   return {
     where: backend.where,
+    /** Stores, then reads back: true only when the keychain gives the same secret. */
     async put(key, secret) {
       cache.set(key, secret);
       try {
         await backend.store(key, secret);
+        if ((await backend.lookup(key)) !== secret) throw new KeychainError("it did not give back the secret just stored");
         return true;
       } catch (err) {
         say("down", down(err));
         return false;
       }
     },
-    async get(key) {
+    /** `unreadable(err | null)`: the sentence to say instead of the default one (null: the item is missing). */
+    async get(key, { unreadable } = {}) {
       try {
         const secret = await backend.lookup(key);
         if (secret) {
@@ -166,15 +181,24 @@ export function createKeychain({ platform = process.platform, env = process.env,
           return secret;
         }
         if (cache.has(key)) return cache.get(key);
-        say(`missing:${key}`, `the keychain holds no refresh token for ChatGPT account ${key}; log in with that account again (opencode auth login)`);
+        say(`missing:${key}`, unreadable ? unreadable(null) : `the keychain holds no refresh token for ChatGPT account ${key}; log in with that account again (opencode auth login)`);
         return null;
       } catch (err) {
         if (cache.has(key)) {
           say("down", down(err));
           return cache.get(key);
         }
-        say(`get:${err.message}:${key}`, `the keychain cannot be read (${err.message}), so ChatGPT account ${key} cannot refresh its login now; nothing was deleted: unlock or start the keychain, or turn it off (OPENCODE_CODEX_KEYCHAIN) to move the tokens back`);
+        say(`get:${err.message}:${key}`, unreadable ? unreadable(err) : `the keychain cannot be read (${err.message}), so ChatGPT account ${key} cannot refresh its login now; nothing was deleted: unlock or start the keychain, or turn it off (OPENCODE_CODEX_KEYCHAIN) to move the tokens back`);
         return null;
+      }
+    },
+    /** {secret} | {missing: true} | {why}: one read, without remembering or saying anything. */
+    async read(key) {
+      try {
+        const secret = await backend.lookup(key);
+        return secret ? { secret } : { missing: true };
+      } catch (err) {
+        return { why: err.message };
       }
     },
     /** {state: "ok" | "missing" | "failed", why?} without remembering or saying anything. */
@@ -200,9 +224,10 @@ export function keychain() {
   return instance;
 }
 
-/** The login with its refresh token put in the keychain when it is on (else, or on failure, as it is). */
+/** The login with its refresh token put in the keychain when it is on (else, or on failure, as it is); a reference becomes the pool's marker. */
 export async function conceal(key, login) {
-  if (!keychainOn() || !login || typeof login.refresh !== "string" || !login.refresh || isRef(login.refresh)) return login;
+  if (login && isRef(login.refresh)) return login.refresh === KEYCHAIN_REF ? login : { ...login, refresh: KEYCHAIN_REF };
+  if (!keychainOn() || !login || typeof login.refresh !== "string" || !login.refresh) return login;
   return (await keychain().put(key, login.refresh)) ? { ...login, refresh: KEYCHAIN_REF } : login;
 }
 
@@ -283,10 +308,13 @@ export function needsMigration(doc, shadowOf) {
   return false;
 }
 
-/** After a migration back was written: the items of the accounts it moved (their copies hold the token again). */
-export async function clearMoved(keys) {
+/** After a migration back was written: the items of the accounts it moved (their copies hold the token again), but not one auth.json still refers to. */
+export async function clearMoved(keys, { authPath } = {}) {
   if (keychainOn()) return;
+  const held = authPath ? readStoredLogin(authPath) : null;
+  const keep = isRef(held?.refresh) ? await keyOf(held) : null;
   for (const key of keys) {
+    if (key === keep) continue;
     try {
       await keychain().clear(key);
     } catch {} // a leftover item is harmless: nothing refers to it
@@ -301,4 +329,145 @@ export async function secretStatus(key, poolCopy, shadowFile) {
   if (p.state === "ok") return { status: "ok", detail: `refresh token in ${keychain().where} (readable)` };
   if (p.state === "missing") return { status: "fail", detail: `refresh token should be in ${keychain().where}, which holds none for it`, fix: "log in with this account again: opencode auth login" };
   return { status: "fail", detail: `refresh token in ${keychain().where}, which cannot be read now (${p.why})`, fix: "unlock or start the keychain; nothing was deleted" };
+}
+
+// ------------------------------------------------------------------------------------ auth.json
+
+/** The pool key of a login: the one its reference names, else its identity (the core's), else null. */
+export async function keyOf(login) {
+  const named = refKey(login?.refresh);
+  if (named) return named;
+  if (!login?.access) return null;
+  try {
+    return (await callCore((c) => c.accountsIdentity(String(login.access), login.idToken ?? undefined, login.accountId ?? undefined))).key ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const isoTime = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+/** What the user reads, once, when auth.json's reference cannot be revealed (err null: the keychain holds no item). */
+function authUnreadable(login, key) {
+  return (err) => {
+    const left =
+      typeof login.expires !== "number"
+        ? "its access token keeps working until it expires"
+        : login.expires > Date.now()
+          ? `its access token keeps working until ${isoTime(login.expires)}`
+          : `its access token expired at ${isoTime(login.expires)}, so requests fail until this is fixed`;
+    return err
+      ? `the keychain cannot be read (${err.message}), so the ChatGPT login in auth.json (account ${key}) cannot be refreshed: ${left}. Nothing was deleted: unlock or start the keychain (then it refreshes as usual), or log in again (opencode auth login)`
+      : `the keychain holds no refresh token for the ChatGPT login in auth.json (account ${key}): ${left}. Log in again to keep using it (opencode auth login)`;
+  };
+}
+
+/** auth.json's login with its refresh token read from the keychain when it holds a reference; null when it cannot be read (said once, in words). */
+export async function revealAuth(login) {
+  if (!login || !isRef(login.refresh)) return login;
+  const key = await keyOf(login);
+  if (!key) return null;
+  const secret = await keychain().get(key, { unreadable: authUnreadable(login, key) });
+  return secret ? { ...login, refresh: secret } : null;
+}
+
+/**
+ * auth.json's login with its refresh token in the keychain (read back) and a reference naming its
+ * item, while the keychain is on (or `force`); else as it is (a failure is said once).
+ */
+export async function concealAuth(login, { force = false } = {}) {
+  if (!(keychainOn() || force) || !login || typeof login.refresh !== "string" || !login.refresh || isRef(login.refresh)) return login;
+  const key = await keyOf(login);
+  if (!key) return login;
+  return (await keychain().put(key, login.refresh)) ? { ...login, refresh: authRef(key) } : login;
+}
+
+/** auth.json's login with the keychain's token in place of a reference (null when it cannot be read), quietly: what a new login revokes. */
+export async function storedAuthLogin(authPath) {
+  const login = readStoredLogin(authPath);
+  if (!login || !isRef(login.refresh)) return login;
+  const key = await keyOf(login);
+  const r = key ? await keychain().read(key) : {};
+  return r.secret ? { ...login, refresh: r.secret } : null;
+}
+
+/** The secrets hook of auth.json's credentials (js/auth/credentials.js) in the plugin, which knows the setting. */
+export const authSecrets = { isRef, reveal: revealAuth, conceal: (login) => concealAuth(login) };
+
+/**
+ * The same for a process that may not know the setting (the TUI's usage figures, the `usage`
+ * command): a login whose stored copy was a reference stays one after a refresh, so such a
+ * process never writes the clear token into auth.json behind the plugin's back.
+ */
+export const authSecretsKeepingRefs = { isRef, reveal: revealAuth, conceal: (login, { wasRef = false } = {}) => concealAuth(login, { force: wasRef }) };
+
+/**
+ * Moves auth.json's refresh token where the setting says, under auth.json's lock (the one refreshes
+ * take): on, into the keychain (only once a read-back shows it there; else auth.json keeps it, said
+ * once); off, back into auth.json (an unreadable item leaves the reference, said once). With
+ * nothing to move, a reference is read once so the session outlives a keychain that dies later.
+ * Returns "none" | "as-is" | "moved" | "kept".
+ */
+export async function syncAuthJson({ authPath, notice = () => {} }) {
+  const on = keychainOn();
+  const peek = readStoredLogin(authPath);
+  if (!peek) return "none";
+  if (on === isRef(peek.refresh)) {
+    if (on) await revealAuth(peek);
+    return "as-is";
+  }
+  const release = await acquireLock(`${authPath}.lock`);
+  try {
+    const login = readStoredLogin(authPath);
+    if (!login || on === isRef(login.refresh)) return "as-is";
+    const next = on ? await concealAuth(login) : await revealAuth(login);
+    if (!next || isRef(next.refresh) !== on) return "kept";
+    writeStoredLogin(authPath, next);
+    notice(on ? `moved the refresh token of the ChatGPT login in auth.json into ${keychain().where}; auth.json keeps only a reference` : `the keychain is off: moved the refresh token of the ChatGPT login back into auth.json (0600)`);
+    return "moved";
+  } finally {
+    release();
+  }
+}
+
+/**
+ * `uninstall`: OpenCode's built-in login cannot read a reference, so auth.json gets its refresh token
+ * back. {state: "none"} (nothing to do), "restored", "would-restore" (dryRun) or "unreadable" with
+ * `message` (nothing was changed).
+ */
+export async function restoreAuthJson(authPath, { dryRun = false } = {}) {
+  const peek = readStoredLogin(authPath);
+  if (!peek || !isRef(peek.refresh)) return { state: "none" };
+  const release = dryRun ? () => {} : await acquireLock(`${authPath}.lock`);
+  try {
+    const login = readStoredLogin(authPath);
+    if (!login || !isRef(login.refresh)) return { state: "none" };
+    const key = await keyOf(login);
+    const r = key ? await keychain().read(key) : { why: "its reference names no account" };
+    if (!r.secret) {
+      const why = r.missing ? `it holds no refresh token for account ${key}` : r.why;
+      return { state: "unreadable", message: `the ChatGPT login in ${authPath} keeps its refresh token in ${keychain().where}, which cannot give it now (${why}); OpenCode's built-in login cannot use the reference auth.json holds, so nothing was uninstalled or changed. Unlock or start the keychain and run uninstall again (or sign out first: opencode auth logout)` };
+    }
+    if (dryRun) return { state: "would-restore" };
+    writeStoredLogin(authPath, { ...login, refresh: r.secret });
+    return { state: "restored" };
+  } finally {
+    release();
+  }
+}
+
+/** doctor: where auth.json's refresh token lives and whether it can be read; null when there is nothing to say (no login, or the token in auth.json with the keychain off). */
+export async function authSecretStatus(authPath) {
+  const login = readStoredLogin(authPath);
+  if (!login) return null;
+  const where = keychain().where;
+  if (!isRef(login.refresh)) {
+    return keychainOn() ? { status: "ok", detail: `auth.json's refresh token is still in auth.json (0600); the keychain is on, so it moves into ${where} when OpenCode next starts with this plugin (or at the next accounts command)` } : null;
+  }
+  const key = await keyOf(login);
+  const p = key ? await keychain().probe(key) : { state: "missing" };
+  const off = keychainOn() ? "" : "; the keychain is off, so it moves back into auth.json when OpenCode next starts with this plugin";
+  if (p.state === "ok") return { status: "ok", detail: `auth.json's refresh token is in ${where} (readable); auth.json holds only a reference${off}` };
+  if (p.state === "missing") return { status: "fail", detail: `auth.json's refresh token should be in ${where}, which holds none for account ${key}`, fix: "log in again: opencode auth login" };
+  return { status: "fail", detail: `auth.json's refresh token is in ${where}, which cannot be read now (${p.why}); the login works until its access token expires`, fix: "unlock or start the keychain; nothing was deleted" };
 }

@@ -13,7 +13,7 @@ import { callCore } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
-import { conceal, isRef } from "./keychain.js";
+import { conceal, concealAuth, isRef } from "./keychain.js";
 
 /** `${XDG_DATA_HOME:-~/.local/share}/opencode-chatgpt-wasm/accounts.json`. */
 export function defaultPoolPath(env = process.env) {
@@ -145,12 +145,18 @@ export async function syncLogin(login, { file = defaultPoolPath(), notice = (m) 
   }
 }
 
-/** Wraps the auth methods so each successful login joins the pool (its result is unchanged). */
+/**
+ * Wraps the auth methods so each successful login joins the pool. With the keychain on, the result
+ * OpenCode writes into auth.json carries the reference in place of the refresh token once the
+ * keychain holds it (read back), so the clear token never reaches auth.json; else it is unchanged.
+ */
 export function joiningMethods(methods, opts = {}) {
-  const join = (result) => {
+  const join = async (result) => {
     if (result?.type === "success" && result.refresh) {
       const { type, ...rest } = result;
-      return syncLogin({ type: "oauth", ...rest }, opts).then(() => result);
+      await syncLogin({ type: "oauth", ...rest }, opts);
+      const stored = await concealAuth({ type: "oauth", ...rest }).catch(() => null); // a failure is said once; the token stays clear
+      return isRef(stored?.refresh) ? { ...result, refresh: stored.refresh } : result;
     }
     return result;
   };

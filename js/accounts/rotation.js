@@ -13,7 +13,7 @@ import { createCredentials, defaultAuthPath, readStoredLogin, writeStoredLogin }
 import { classifyHttpError, errorResponse } from "../transport/errors.js";
 import { randomHex } from "../auth/lock.js";
 import { applyEvent, defaultPoolPath, identityOf, readPool, updatePool } from "./pool.js";
-import { clearMoved, conceal, isRef, keychain, keychainOn, migrate, needsMigration, reveal } from "./keychain.js";
+import { clearMoved, conceal, isRef, keychain, keychainOn, migrate, needsMigration, reveal, revealAuth, syncAuthJson } from "./keychain.js";
 
 /** The file a non-active account's login is refreshed in (auth.json's format). */
 export function shadowPath(poolPath, key) {
@@ -44,11 +44,27 @@ export function newestLogin(poolPath, key, poolCopy) {
 }
 
 /**
- * Moves the refresh tokens of the pool and its login files into the keychain (on) or back (off),
- * under the pool's lock (keychain.js: migrate). Never throws: a damaged pool or a failing keychain
+ * Moves the refresh tokens of auth.json, the pool and its login files into the keychain (on) or
+ * back (off): the pool under its lock (keychain.js: migrate), auth.json under its own (syncAuthJson;
+ * last when moving in, so the item ends with auth.json's token, the newest; first when moving out,
+ * so no item it refers to is cleared). Never throws: a damaged pool or file, or a failing keychain,
  * is said once through `notice` and changes nothing it cannot finish.
  */
-export async function syncKeychain({ poolPath = defaultPoolPath(), notice = () => {} } = {}) {
+export async function syncKeychain({ poolPath = defaultPoolPath(), authPath = defaultAuthPath(), notice = () => {} } = {}) {
+  const auth = () => syncAuthJson({ authPath, notice }).catch((err) => notice(String(err?.message ?? err)));
+  if (keychainOn()) {
+    // auth.json's reference is read first: for the active login, its own sentence is the one said if the keychain cannot give it.
+    const held = readStoredLogin(authPath);
+    if (isRef(held?.refresh)) await revealAuth(held).catch(() => null);
+    const r = await syncPoolKeychain({ poolPath, authPath, notice });
+    await auth();
+    return r;
+  }
+  await auth();
+  return syncPoolKeychain({ poolPath, authPath, notice });
+}
+
+async function syncPoolKeychain({ poolPath, authPath, notice }) {
   try {
     // Read first without the lock: in the usual case (nothing to move) no lock is taken and nothing written.
     const shadowOf = (key) => shadowPath(poolPath, key);
@@ -60,7 +76,7 @@ export async function syncKeychain({ poolPath = defaultPoolPath(), notice = () =
     const r = await updatePool(poolPath, (doc) => (doc.state === "ok" ? migrate(doc, (key) => shadowPath(poolPath, key)) : { moved: 0, kept: 0, movedKeys: [] }));
     if (r.moved && r.on) notice(`moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} into the keychain; the account pool keeps only a reference`);
     if (r.moved && !r.on) notice(`the keychain is off: moved the refresh tokens of ${r.moved} ChatGPT account${r.moved === 1 ? "" : "s"} back into the account pool's files (0600)`);
-    if (r.movedKeys?.length) await clearMoved(r.movedKeys);
+    if (r.movedKeys?.length) await clearMoved(r.movedKeys, { authPath });
     return r;
   } catch (err) {
     notice(String(err?.message ?? err));
@@ -97,7 +113,7 @@ export function createRotatingFetch({ makeFetch, credentials, cfg, project = nul
       if (!copy?.refresh) return null;
       ensureShadow(file, copy);
       // With the keychain on, the file holds a reference: the token is read from and stored in the keychain.
-      const secrets = { reveal: (l) => reveal(key, l), conceal: (l) => conceal(key, l) };
+      const secrets = { isRef, reveal: (l) => reveal(key, l), conceal: (l) => conceal(key, l) };
       perAccount.set(key, createCredentials({ getAuth: async () => reveal(key, readStoredLogin(file)), cfg, authPath: file, now, log, secrets }));
     }
     return perAccount.get(key);

@@ -138,7 +138,8 @@ function backupPath(poolPath, now) {
 }
 
 /**
- * `accounts import <file> [--dry-run]`. o: {poolPath, authPath, now, out, resolve?, store?}.
+ * `accounts import <file> [--dry-run]`. o: {poolPath, authPath, now, out, resolve?, store?, storeAuth?}
+ * (`storeAuth(login)`: the login as auth.json keeps it, e.g. with its token in the keychain).
  * `store(doc, key, login)` (optional) files a login in the pool (the keychain moves its secret);
  * default: the pool's copy. Returns the plan's items.
  */
@@ -185,7 +186,7 @@ export async function importAccounts(o, file, { dryRun = false } = {}) {
     if (active && ((wasEmpty && !held) || (taken.includes(active) && heldKey === active))) {
       const lock = await acquireLock(`${o.authPath}.lock`);
       try {
-        writeStoredLogin(o.authPath, exported.logins[active]);
+        writeStoredLogin(o.authPath, o.storeAuth ? await o.storeAuth(exported.logins[active]) : exported.logins[active]);
       } finally {
         lock();
       }

@@ -2,7 +2,9 @@
 // refreshing before expiry; `onUnauthorized()` refreshes after a 401. One refresh at a time per
 // process (one shared promise) and across processes (a lock file beside auth.json, then a re-read
 // of the stored login). The Rust core decides (needsRefresh, refreshDecision, parseTokenResponse);
-// this file does the fetch, the lock and the files. Never puts a token in a message or a log.
+// this file does the fetch, the lock and the files. With the keychain on, the stored `refresh` is a
+// reference: a `secrets` hook (js/accounts/keychain.js) reveals it for a refresh and conceals the
+// new token before it is saved; a reference is never sent. Never puts a token in a message or a log.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -100,9 +102,13 @@ const withTimeout = (promise, ms) =>
  * @param {typeof fs} [deps.fsImpl]  the file system auth.json is written through (tests inject faults)
  */
 export function createCredentials({ getAuth, client, cfg, authPath = defaultAuthPath(), now = Date.now, fetch: fetchImpl = fetch, log = () => {}, notice = () => {}, fsImpl, secrets }) {
-  // secrets (a pooled account's login file with the keychain on): the file holds a reference in
-  // place of the refresh token; `reveal` reads the token, `conceal` stores it and gives the reference.
+  // secrets (auth.json or a pooled account's login file, with the keychain on): the file holds a
+  // reference in place of the refresh token; `reveal` reads the token (null: it cannot be read),
+  // `conceal` stores it and gives the reference, `isRef` tells a reference. A reference is never sent.
   const readStored = async (file) => (secrets ? secrets.reveal(readStoredLogin(file)) : readStoredLogin(file));
+  const isRef = (v) => Boolean(secrets?.isRef?.(v));
+  // A rotated-out login is found by its refresh token; a reference is the same for every login of an account, so with its access token.
+  const rotationKey = (l) => (isRef(l.refresh) ? `${l.refresh}\n${l.access}` : l.refresh);
   const lockPath = `${authPath}.lock`;
   const toldSaveFailure = new Set(); // kinds of save failure the user was told about
   let inflight = null; // the one refresh under way in this process
@@ -116,7 +122,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     if (login?.type !== "oauth" || !login.refresh) {
       throw new LoginError("no ChatGPT login is stored; run `opencode auth login` and choose OpenAI", "no-login");
     }
-    while (rotated.has(login.refresh)) login = rotated.get(login.refresh);
+    while (rotated.has(rotationKey(login))) login = rotated.get(rotationKey(login));
     return login;
   }
 
@@ -195,13 +201,20 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     const release = await acquireLock(lockPath);
     if (release.unlocked) log(`no lock file can be made beside ${authPath} (${release.unlocked}); refreshing without it`);
     try {
-      const stored = await readStored(authPath);
-      const decision = await callCore((core) => core.refreshDecision(mine, stored ?? null, now()));
+      const raw = readStoredLogin(authPath);
+      const stored = secrets ? await secrets.reveal(raw) : raw;
+      // What OpenCode holds may name the keychain's item: compared as tokens (the item holds the account's newest).
+      const mineRevealed = isRef(mine.refresh) ? ((await secrets.reveal(mine)) ?? mine) : mine;
+      const decision = await callCore((core) => core.refreshDecision(mineRevealed, stored ?? null, now()));
       if (decision === "use-stored") {
         log("another process refreshed the login; using it");
         return stored;
       }
-      const base = stored ?? mine; // the stored refresh token is the newest
+      const base = stored ?? mineRevealed; // the stored refresh token is the newest
+      if (isRef(base.refresh)) {
+        // The keychain could not give the token (said once, in words, by `reveal`): nothing is sent, nothing deleted.
+        throw new LoginError("the ChatGPT login's refresh token is in the keychain, which cannot give it now; unlock or start the keychain, or log in again (opencode auth login)", "keychain-unreadable");
+      }
       let fresh;
       try {
         fresh = await postRefresh(base);
@@ -217,7 +230,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
       const account = fresh.accountId ?? accountId;
       if (account) login.accountId = account;
       try {
-        await persist(secrets ? await secrets.conceal(login) : login);
+        await persist(secrets ? await secrets.conceal(login, { wasRef: isRef(raw?.refresh) || isRef(mine.refresh) }) : login);
       } catch (err) {
         // The old refresh token is spent: keep the new login in memory rather than lose it.
         saveFailed(err);
@@ -234,7 +247,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     inflight ??= (async () => {
       try {
         const login = await refreshLocked(mine);
-        if (login.refresh !== mine.refresh) rotated.set(mine.refresh, login);
+        if (login.refresh !== mine.refresh) rotated.set(rotationKey(mine), login);
         refreshedAt = now();
         return login;
       } catch (err) {

@@ -6,7 +6,8 @@
 import { createRequire } from "node:module";
 import { callCold, callCore } from "../core.js";
 import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
-import { readStoredLogin, defaultAuthPath } from "./credentials.js";
+import { defaultAuthPath } from "./credentials.js";
+import { storedAuthLogin } from "../accounts/keychain.js";
 import { revokeReplaced } from "./revoke.js";
 import { LABELS } from "./methods.js";
 
@@ -193,7 +194,7 @@ function pasteMethod(cfg, d) {
  */
 export function loginMethods(cfg, deps = {}) {
   const d = {
-    previousLogin: () => readStoredLogin(defaultAuthPath()),
+    previousLogin: () => storedAuthLogin(defaultAuthPath()), // the keychain's token where auth.json holds a reference (never the reference)
     fetch: (...args) => fetch(...args),
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -221,7 +222,7 @@ function revokingReplaced(method, cfg, d) {
           if (login?.type === "success") {
             let previous = null;
             try {
-              previous = d.previousLogin();
+              previous = await d.previousLogin();
             } catch {}
             await revokeReplaced(cfg, previous, login, { fetch: d.fetch });
           }

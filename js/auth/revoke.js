@@ -4,6 +4,7 @@
 // login beyond that bound, never names the token in a message or log.
 import { callCold, callCore } from "../core.js";
 import { credentialUrl } from "../transport/guard.js";
+import { isRef } from "../accounts/keychain.js";
 
 export const REVOKE_TIMEOUT_MS = 3_000;
 
@@ -16,7 +17,7 @@ export const REVOKE_TIMEOUT_MS = 3_000;
  */
 export async function revokeReplaced(cfg, previous, next, { fetch: fetchImpl = fetch, log = () => {} } = {}) {
   const old = previous?.refresh;
-  if (typeof old !== "string" || !old || old === next?.refresh) return "skipped";
+  if (typeof old !== "string" || !old || old === next?.refresh || isRef(old)) return "skipped"; // a keychain reference is not a token: never sent
   // Only a new login of the same account replaces the old one: another account's login joins the account
   // pool (js/accounts/pool.js) and must keep working, so its token is never revoked here.
   if (!(await sameAccount(previous, next))) return "skipped";
@@ -47,6 +48,7 @@ async function sameAccount(previous, next) {
  */
 export async function revokeLogin(cfg, login, { fetch: fetchImpl = fetch } = {}) {
   if (typeof login?.refresh !== "string" || !login.refresh) throw new Error("the account has no refresh token");
+  if (isRef(login.refresh)) throw new Error("its refresh token is in the keychain, which cannot give it now");
   let status;
   try {
     status = await postRevoke(cfg, login.refresh, fetchImpl);

@@ -15,6 +15,7 @@ import { compareVersions, minOpencodeVersion } from "../host.js";
 import { defaultQuotaPath, readQuotaFile } from "../transport/quota.js";
 import { checkTui } from "./tui.js";
 import { accountChecks } from "../accounts/cli.js";
+import { authSecretStatus } from "../accounts/keychain.js";
 
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 export const DEFAULT_ENDPOINT = "https://chatgpt.com/backend-api/codex";
@@ -291,6 +292,9 @@ export async function runDoctor(o) {
     report({ status: "skip", detail: "plugin load check skipped (no plugin entry)" });
   }
   report(checkLogin(env, o.now ?? Date.now()));
+  // With the keychain on (or a reference left from when it was): where auth.json's refresh token lives and whether it can be read.
+  const authSecret = await authSecretStatus(path.join(dataRoot(env), "opencode", "auth.json")).catch((error) => ({ status: "fail", detail: `auth.json's refresh token: ${error.message}` }));
+  if (authSecret) report(authSecret);
   const port = Number(env.OPENCODE_CODEX_CALLBACK_PORT) || DEFAULT_CALLBACK_PORT;
   report(await checkPort(port));
   if (o.offline) {

@@ -9,6 +9,7 @@ import { callCold } from "../core.js";
 import { createCredentials, defaultAuthPath, readStoredLogin } from "../auth/credentials.js";
 import { defaultQuotaPath } from "../transport/quota.js";
 import { fetchUsage } from "../transport/usage.js";
+import { authSecretsKeepingRefs } from "../accounts/keychain.js";
 
 const tzOffset = () => -new Date().getTimezoneOffset();
 
@@ -31,7 +32,8 @@ export function createUsageModel({ options = {}, env = process.env, fetch: fetch
   const cfg = resolveConfig(options, env);
   const authPath = defaultAuthPath(env);
   const quotaPath = defaultQuotaPath(env);
-  const credentials = createCredentials({ getAuth: async () => readStoredLogin(authPath), cfg, authPath, now, fetch: fetchImpl });
+  // auth.json may hold a keychain reference (OPENCODE_CODEX_KEYCHAIN): revealed for a refresh, never sent, kept a reference after it.
+  const credentials = createCredentials({ getAuth: async () => readStoredLogin(authPath), cfg, authPath, now, fetch: fetchImpl, secrets: authSecretsKeepingRefs });
   let fromEndpoint = null;
   let fromHeaders = null;
   let quotaText = null;

@@ -2,7 +2,7 @@
 // socket (no service activation, so nothing else is started behind our back) and gnome-keyring-daemon
 // on it, unlocked with a test password from stdin; both are stopped and their dirs removed after.
 // Shows: turning it on moves every refresh token of the pool and its login files into the keychain
-// (the files keep only a reference; auth.json keeps the active login whole); doctor says where each
+// (the files keep only a reference; so does auth.json, naming its item); doctor says where each
 // secret lives; a turn on a non-active account refreshes through the keychain (the mock issuer
 // accepts each refresh token once); killing the keyring daemon mid-session leaves the logins usable
 // (the next refresh still works, its new token is kept in the JSON file, and a toast says so once);
@@ -82,7 +82,9 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
     assert.deepEqual(Object.values(JSON.parse(fs.readFileSync(poolPath, "utf8")).logins).map((l) => l.refresh), ["@keychain", "@keychain"]);
     assert.equal(lookup(B).stdout, bRefresh0);
     assert.equal(lookup("acc-a/user-test").stdout, "rt-acc-a");
-    assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "rt-acc-a", "auth.json keeps the active login whole");
+    assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "@keychain:acc-a/user-test", "auth.json names the keychain's item");
+    noTokens(authPath);
+    assert.match(on.stderr, /moved the refresh token of the ChatGPT login in auth.json into the Secret Service \(secret-tool\); auth.json keeps only a reference/);
     const checks = await accountChecks(process.env, Date.now());
     assert.deepEqual(checks.map((c) => [c.status, c.detail.replace(/^.*; /, "")]), [
       ["ok", "refresh token in the Secret Service (secret-tool) (readable)"],
@@ -126,17 +128,20 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
     assert.equal(JSON.parse(fs.readFileSync(shadow, "utf8")).openai.refresh, iss.latest().refresh, "kept in the file, not lost");
     const said = toasts.filter((t) => /keychain/.test(t));
     assert.equal(said.length, 1, toasts.join("\n"));
-    assert.match(said[0], /^opencode-chatgpt-wasm: the keychain is not available \(secret-tool lookup failed: .+\); the logins read earlier keep working in this session, and new refresh tokens are kept in the account pool's files \(0600\) until it works again, then they move back into it$/);
+    assert.match(said[0], /^opencode-chatgpt-wasm: the keychain is not available \(secret-tool lookup failed: .+\); the logins read earlier keep working in this session, and new refresh tokens are kept in auth.json and the account pool's files \(0600\) until it works again, then they move back into it$/);
     const down = await accountChecks(process.env, Date.now());
     assert.equal(down[0].status, "fail");
     assert.match(down[0].detail, /refresh token in the Secret Service \(secret-tool\), which cannot be read now \(secret-tool lookup failed: /);
     assert.equal(down[0].fix, "unlock or start the keychain; nothing was deleted");
     // Turning it off while the keychain is down moves nothing and deletes nothing.
     const poolBefore = fs.readFileSync(poolPath, "utf8");
+    const authBefore = fs.readFileSync(authPath, "utf8");
     const offDown = cli([]);
     assert.equal(offDown.status, 0, offDown.stderr);
-    assert.match(offDown.stderr, /the keychain cannot be read \(secret-tool lookup failed: .+\), so ChatGPT account acc-a\/user-test cannot refresh its login now; nothing was deleted/);
+    assert.match(offDown.stderr, /the keychain cannot be read \(secret-tool lookup failed: .+\), so the ChatGPT login in auth.json \(account acc-a\/user-test\) cannot be refreshed: its access token keeps working until \S+Z\. Nothing was deleted: unlock or start the keychain \(then it refreshes as usual\), or log in again \(opencode auth login\)/);
+    assert.match(offDown.stderr, /the keychain cannot be read \(secret-tool lookup failed: .+\), so ChatGPT account acc-b\/user-test cannot refresh its login now; nothing was deleted/);
     assert.equal(fs.readFileSync(poolPath, "utf8"), poolBefore);
+    assert.equal(fs.readFileSync(authPath, "utf8"), authBefore, "auth.json keeps its reference");
 
     // 4. The keychain is back: with it on, the next CLI run moves B's token from the file into it again.
     await ss.startKeyring();
@@ -154,6 +159,8 @@ test("keychain on: no refresh token in the pool or login files, a turn refreshes
     const off = cli([]);
     assert.equal(off.status, 0, off.stderr);
     assert.match(off.stderr, /the keychain is off: moved the refresh tokens of 2 ChatGPT accounts back into the account pool's files/);
+    assert.match(off.stderr, /the keychain is off: moved the refresh token of the ChatGPT login back into auth.json \(0600\)/);
+    assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "rt-acc-a", "auth.json holds its token again");
     const doc = JSON.parse(fs.readFileSync(poolPath, "utf8"));
     assert.equal(doc.logins["acc-a/user-test"].refresh, "rt-acc-a");
     assert.equal(JSON.parse(fs.readFileSync(shadow, "utf8")).openai.refresh, iss.latest().refresh);
@@ -188,10 +195,11 @@ test("with the keyring down, switching to or exporting an account whose token is
   const file = path.join(root, "down-export.json");
   const ex = cli(["export", file], env);
   assert.equal(ex.status, 1, ex.stdout + ex.stderr);
-  assert.match(ex.stderr, /error: no usable login for acc-b\/user-test: its refresh token is in a keychain that cannot be read now \(or was never stored\); nothing was written/);
+  assert.match(ex.stderr, /error: no usable login for acc-a\/user-test, acc-b\/user-test: its refresh token is in a keychain that cannot be read now \(or was never stored\); nothing was written/);
   assert.equal(fs.existsSync(file), false);
   await ss.startKeyring();
   const again = cli(["use", "2"], env);
   assert.equal(again.status, 0, again.stderr);
-  assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "rt-acc-b", "auth.json gets B's token from the keychain");
+  assert.equal(JSON.parse(fs.readFileSync(authPath, "utf8")).openai.refresh, "@keychain:acc-b/user-test", "auth.json names B's item in the keychain");
+  assert.equal(lookup(B).stdout, "rt-acc-b");
 });
