@@ -14,7 +14,7 @@
 //   that came); a body that is not valid zstd answers 400, an encoding it does not know 415, and a
 //   Content-Length that differs from the bytes that came 400.
 // Opt-in: `refuseZstd: 415 | 400` answers every zstd-encoded body with that refusal (a backend that stopped
-// decoding it); `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
+// decoding it; the record still holds the decoded body); `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
 // changes the catalog (and its ETag) as the live service does when a model ships.
 import http from "node:http";
 import zlib from "node:zlib";
@@ -196,16 +196,15 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) !== wire.length) refusal = { status: 400, body: JSON.stringify({ error: { message: `Content-Length ${declared} differs from the ${wire.length} bytes sent` } }) };
     else if (encoding === "zstd") {
-      if (refuseZstd) refusal = encodingRefusal(refuseZstd, "zstd");
-      else {
-        try {
-          bytes = zstdDecode(wire);
-        } catch {
-          refusal = encodingRefusal(400, "zstd");
-        }
+      try {
+        bytes = zstdDecode(wire);
+      } catch {
+        refusal = encodingRefusal(400, "zstd");
       }
+      // decoded all the same: the record shows what the refused request held
+      if (!refusal && refuseZstd) refusal = encodingRefusal(refuseZstd, "zstd");
     } else if (encoding !== "identity") refusal = encodingRefusal(415, encoding);
-    const raw = refusal ? "" : bytes.toString("utf8");
+    const raw = encoding === "identity" || bytes !== wire ? bytes.toString("utf8") : "";
     let json;
     try {
       json = JSON.parse(raw);
