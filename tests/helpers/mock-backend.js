@@ -14,7 +14,8 @@
 //   that came); a body that is not valid zstd answers 400, an encoding it does not know 415, and a
 //   Content-Length that differs from the bytes that came 400.
 // Opt-in: `refuseZstd: 415 | 400` answers every zstd-encoded body with that refusal (a backend that stopped
-// decoding it; the record still holds the decoded body); `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
+// decoding it; the record still holds the decoded body); `throttleBps` (or `setThrottle(bps)`) reads request
+// bodies no faster than that many bits per second (a slow uplink, for scripts/bench-turn.js); `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
 // changes the catalog (and its ETag) as the live service does when a model ships.
 import http from "node:http";
 import zlib from "node:zlib";
@@ -159,7 +160,7 @@ function chunks(text) {
  * - `drops: {times, after: "headers"|"created", match?(record)}`: the first `times` matching
  *   `/responses` calls get the headers (and `response.created`), then the connection is closed.
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops, refuseZstd } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops, refuseZstd, throttleBps = 0 } = {}) {
   const requests = [];
   let catalog = models;
   let catalogEtag = modelsEtag;
@@ -188,7 +189,11 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
   let tokenSeq = 0;
   const server = http.createServer(async (req, res) => {
     const parts = [];
-    for await (const c of req) parts.push(c);
+    const arrivedAt = performance.now();
+    for await (const c of req) {
+      parts.push(c);
+      if (throttleBps > 0) await new Promise((r) => setTimeout(r, (c.length * 8 * 1000) / throttleBps));
+    }
     const wire = Buffer.concat(parts);
     const encoding = String(req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
     let bytes = wire;
@@ -209,7 +214,7 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     try {
       json = JSON.parse(raw);
     } catch {}
-    const record = { method: req.method, url: req.url, headers: req.headers, raw, json, encoding, wireBytes: wire.length, refused: refusal?.status };
+    const record = { method: req.method, url: req.url, headers: req.headers, raw, json, encoding, wireBytes: wire.length, refused: refusal?.status, arrivedAt };
     requests.push(record);
     if (refusal) {
       res.writeHead(refusal.status, { "content-type": "application/json" });
@@ -271,6 +276,10 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     usage, // the usage endpoint's figures (tests/helpers/mock-usage.js): change them between calls
     models: () => requests.filter((r) => r.method === "GET" && r.url.startsWith("/backend-api/codex/models")),
     responses: () => requests.filter((r) => r.method === "POST" && r.url.startsWith("/backend-api/codex/responses")),
+    /** Request bodies are read at most this fast from now on (bits per second; 0: unthrottled). */
+    setThrottle(bps) {
+      throttleBps = bps;
+    },
     /** Replaces the catalog and its ETag (a model shipped). */
     setModels(doc, etag) {
       catalog = doc;
