@@ -371,6 +371,26 @@ export function renderTurn(turn) {
       );
     }
   } else if (t) lines.push(`Real turn: n/a (${t.error})`, "");
+  lines.push(
+    "**What limits these targets** (written by hand from the measurements above, 2026-11-25; Bun 1.3.14, AMD EPYC, 2 shared cores):",
+    "",
+    "- **Bytes sent ≤ 20 % of the JSON.** Not reachable on this fixture by any encoder: 39 % of it is `encrypted_content` (random",
+    "  base64, 6 bits per byte), which alone needs 29 % of the JSON; zstd gets it to ~75 % of its size and the rest (tool output,",
+    "  text) to ~1/4. A session whose bulk is file reads compresses far better (`tests/e2e/compress.test.js` asserts < 20 % on one).",
+    "  Higher levels do not help: level 6 sends 43.3 % for 2.8× the time.",
+    "- **Transform + compression ≤ 1× the parse+stringify floor.** zstd level 3 alone costs about the floor (~330 MB/s here), so",
+    "  with the transform (0.3× the floor) the sum is ~1.4×. Level 1 would bring it to ~1.05× for ~6 % more bytes; we keep the Codex",
+    "  CLI's level 3 (the backend sees what it sees from the CLI; one constant, `ZSTD_LEVEL` in `js/config.js`, if that changes).",
+    "  `Bun.zstdCompress` runs on Bun's thread pool, so OpenCode's main thread does not wait on it.",
+    "- **≤ 5 ms added CPU per turn.** Met without compression (the per-request figure: transform, stream guard, headers). With zstd",
+    "  the compression itself adds ~7.5 ms of CPU on a 2 MB body: the price of sending 1.2 MB less, which is ~0.5 s less wall time per",
+    "  request at 20 Mbit/s and about even at 1 Gbit/s. `compressRequests: false` turns it off.",
+    "- **The real-turn CPU rows** are OpenCode's whole step (~270 ms of CPU on a 2 MB session: it stores and re-serializes the",
+    "  history every step); their p25–p75 spread on this shared machine is ~100 ms, ten times the plugin's part, so the differences of",
+    "  medians there are ties. The per-request `fetch` table isolates what the plugin adds; the throttled row is where the plugin",
+    "  changes what the user waits for.",
+    "",
+  );
   return lines.join("\n");
 }
 
