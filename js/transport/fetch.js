@@ -145,8 +145,9 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       if (encoding === "zstd" && (r.status === 415 || r.status === 400)) {
         const { text } = await readCapped(r.clone(), { maxBytes: SMALL_BODY_BYTES, timeoutMs: bodyTimeoutMs });
         if (refusesEncoding(r.status, text)) {
+          // said once per process (requests already under way when it came are each re-sent too)
+          if (!encodingRefused()) log(`the backend refused Content-Encoding: zstd (HTTP ${r.status}); re-sending plain, and request bodies stay plain JSON for the rest of this process`);
           noteEncodingRefused();
-          log(`the backend refused Content-Encoding: zstd (HTTP ${r.status}); re-sending plain, and request bodies stay plain JSON for the rest of this process`);
           await r.body?.cancel().catch(() => {});
           await encode();
           return attempt();

@@ -163,6 +163,18 @@ test("a backend that refuses zstd (415, or a 400 naming it): the request is re-s
   }
 });
 
+test("requests already under way when the refusal comes are each re-sent plain; debug says it once", async () => {
+  await withFetch({ refuseZstd: 415, defaultText: "ok" }, async (call, backend, lines) => {
+    const replies = await Promise.all([call(), call(), call()]);
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200]);
+    await Promise.all(replies.map((r) => r.text()));
+    const sent = backend.responses();
+    assert.ok(sent.filter((r) => r.refused === 415).length >= 2, "more than one went compressed before the refusal came");
+    assert.deepEqual(sent.filter((r) => !r.refused).map((r) => [r.encoding, r.raw === BIG]), [["identity", true], ["identity", true], ["identity", true]]);
+    assert.equal(lines.length, 1, lines.join("\n"));
+  });
+});
+
 test("a 400 that does not name the encoding is the backend's answer: no plain re-send, compression stays on", async () => {
   const refusal = { detail: "The 'gpt-5.4' model requires a newer version of Codex. Please upgrade to the latest app or CLI and try again." };
   await withFetch({ handler: (req) => (req.method === "POST" ? { status: 400, body: JSON.stringify(refusal) } : undefined) }, async (call, backend, lines) => {
