@@ -8,10 +8,10 @@ import { ZSTD_LEVEL } from "../config.js";
 
 /**
  * The runtime's zstd encoder: `(bytes) => Promise<Uint8Array>` (off the main thread where the runtime
- * does it), or null when the runtime has none.
+ * does it), or null when the runtime has none. `bun`: the Bun global to prefer (a test passes none to reach
+ * node:zlib's, which Bun has too).
  */
-export function runtimeZstd(level = ZSTD_LEVEL) {
-  const bun = globalThis.Bun;
+export function runtimeZstd(level = ZSTD_LEVEL, bun = globalThis.Bun) {
   if (typeof bun?.zstdCompress === "function") return (bytes) => bun.zstdCompress(bytes, { level });
   if (typeof zlib.zstdCompress === "function") {
     const params = { [zlib.constants.ZSTD_c_compressionLevel]: level };

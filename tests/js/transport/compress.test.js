@@ -82,6 +82,15 @@ test("runtimeZstd: the runtime's encoder where it has one (Bun, Node >= 22.15), 
   assert.equal(Buffer.from(zstdDecode(Buffer.from(out))).toString("utf8"), BIG);
 });
 
+test("runtimeZstd without Bun's own API: node:zlib's zstdCompress where it exists (Node >= 22.15, Bun), else null", async () => {
+  const zstd = runtimeZstd(3, undefined);
+  assert.equal(zstd !== null, typeof zlib.zstdCompress === "function");
+  if (!zstd) return;
+  const out = await zstd(new TextEncoder().encode(BIG));
+  assert.ok(out.byteLength < Buffer.byteLength(BIG) / 4);
+  assert.equal(Buffer.from(zstdDecode(Buffer.from(out))).toString("utf8"), BIG);
+});
+
 async function withPlugin(options, fn, backendOpts = {}) {
   const backend = await startMockBackend(backendOpts);
   const issuer = await startMockIssuer();
