@@ -51,6 +51,8 @@ export function resolveConfig(options = {}, env = process.env) {
     // The responses-lite request shape for catalog entries marked use_responses_lite (src/request/transform/lite.rs);
     // off: the full Responses shape for every model.
     responsesLite: !["0", "false", "no", "off"].includes(String(pick("responsesLite", "OPENCODE_CODEX_RESPONSES_LITE", "1")).toLowerCase()),
+    // `/responses` bodies zstd-compressed as the Codex CLI sends them (requestEncoding below); off: always plain JSON.
+    compressRequests: !["0", "false", "no", "off"].includes(String(pick("compressRequests", "OPENCODE_CODEX_COMPRESS", "1")).toLowerCase()),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
 }
@@ -73,4 +75,38 @@ export function withClientIdentity(cfg, core, warn = (message) => console.error(
     id = core.clientIdentity(null, ...machine);
   }
   return { ...cfg, clientVersion: id.version, clientVersionWhole: id.whole, userAgent: cfg.userAgent ?? id.userAgent };
+}
+
+/**
+ * Bodies below this stay plain. Measured (Bun 1.3.14, zstd level 3, docs/benchmarks.md): a 1 KB body shrinks
+ * by ~500 bytes, a 4 KB one by ~2 KB, for 15-40 µs; under 4 KiB the saving is smaller than the request's own
+ * headers and fits the same TCP segments, so it buys nothing and costs a CPU hop (and a readable body in a
+ * debug capture). Every body OpenCode sends for a turn (instructions + tools) is far above it.
+ */
+export const COMPRESS_MIN_BYTES = 4096;
+/** The Codex CLI's level (codex-rs http-client `maybe_compress_body`: `zstd::stream::encode_all(body, 3)`). */
+export const ZSTD_LEVEL = 3;
+
+/**
+ * How a `/responses` body goes out: "zstd" or "identity". A pure decision (no I/O): compression on in the
+ * settings, the runtime has a zstd encoder, the backend has not refused the encoding in this process, the
+ * caller set no Content-Encoding of its own, and the body is at least COMPRESS_MIN_BYTES.
+ * @param {{enabled: boolean, available: boolean, refused: boolean, callerEncoding?: string, bytes: number}} o
+ * @returns {"zstd" | "identity"}
+ */
+export function requestEncoding({ enabled, available, refused, callerEncoding, bytes }) {
+  if (!enabled || !available || refused || callerEncoding) return "identity";
+  return bytes >= COMPRESS_MIN_BYTES ? "zstd" : "identity";
+}
+
+/**
+ * Whether an error reply to a zstd-encoded request refuses the encoding (then the body is re-sent plain and
+ * compression stays off for the process): HTTP 415, or a 400 whose text names the content encoding or zstd.
+ * The live service decodes zstd (the Codex CLI depends on it); this is the way out should that change.
+ * @param {number} status
+ * @param {string} text  the error body (bounded)
+ */
+export function refusesEncoding(status, text) {
+  if (status === 415) return true;
+  return status === 400 && /content[-_ ]?encoding|zstd/i.test(String(text ?? ""));
 }

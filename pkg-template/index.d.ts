@@ -36,6 +36,8 @@ export type ChatgptPluginOptions = {
   accountsLeavePin?: boolean | string;
   /** Refresh tokens of pooled accounts in the OS keychain; the pool files keep a reference (OPENCODE_CODEX_KEYCHAIN=1). Default off. */
   keychain?: boolean | string;
+  /** `/responses` bodies zstd-encoded as the Codex CLI sends them (runtime zstd: Bun, Node >= 22.15); false: plain JSON (OPENCODE_CODEX_COMPRESS=0). Default on. */
+  compressRequests?: boolean | string;
   /** Debug lines on stderr, never holding tokens, codes or verifiers (OPENCODE_CODEX_DEBUG=1). Default off. */
   debug?: boolean | string | number;
 };

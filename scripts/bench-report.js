@@ -1,5 +1,6 @@
 // Turns a scripts/bench-run.js report into the console table, docs/benchmarks.md and the SVG bar chart
 // (hand-written SVG, no chart library). Pure formatting: no measuring, no I/O.
+import { renderTurn } from "./bench-turn.js";
 
 const SIG = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 const kB = (b) => `${(b / 1000).toFixed(1)} kB`;
@@ -217,7 +218,7 @@ ${chart}
 **Noise.** The machine (${machine.cpu}, ${machine.cores} cores) is shared with builds and tests of other work; load average
 was ${machine.loadBefore.map((x) => x.toFixed(1)).join(" / ")} at the start and ${machine.loadAfter.map((x) => x.toFixed(1)).join(" / ")} at the end. Read the p25–p75 spread
 before trusting a ratio; a ratio whose two spreads overlap is a tie.
-${na.length ? `\n**n/a and failures in this run:**\n${na.map((n) => `- ${n}`).join("\n")}\n` : ""}
+${na.length ? `\n**n/a and failures in this run:**\n${na.map((n) => `- ${n}`).join("\n")}\n` : ""}${renderTurn(report.turn)}
 ## What limits the targets this build misses
 
 Written by hand from profiles and measurements on this machine (2026-11-23); the table above is the

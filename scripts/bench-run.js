@@ -10,13 +10,15 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { writeFixtures } from "./gen-fixtures.js";
 import { renderConsole, renderMarkdown, renderSvg } from "./bench-report.js";
+import { runTurnBench, renderTurn } from "./bench-turn.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const write = args.includes("--write") || (!quick && !args.includes("--no-write"));
 const onlyRuntime = args.includes("--runtime") ? args[args.indexOf("--runtime") + 1] : undefined;
+const turnCase = !args.includes("--no-turn"); // the real-turn figure (scripts/bench-turn.js): ~4 min full, ~1.5 min --quick
 if (args.includes("--help")) {
-  console.log("usage: scripts/bench [--quick] [--no-write|--write] [--runtime node|bun]\n" +
+  console.log("usage: scripts/bench [--quick] [--no-write|--write] [--runtime node|bun] [--no-turn]\n" +
     "  full run (~3 min) writes docs/benchmarks.{md,svg,json}; --quick (~30 s) prints the table only");
   process.exit(0);
 }
@@ -121,6 +123,9 @@ for (const rt of runtimes) {
   stage("memory", "peak memory of SSE → JSON, fresh processes", () => repeat(rt, "memory", ["floor", "anchor", "ours"], quick ? 1 : 3));
 }
 
+// The real OpenCode turn and transform + zstd (scripts/bench-turn.js), in their own processes.
+const turn = turnCase ? runTurnBench({ fixDir, quick, bun: BUN, log }) : undefined;
+
 const wasmBytes = readFileSync(WASM);
 /** The cold wasm module (issue 18's split), when the build has one. */
 function coldWasm() {
@@ -163,10 +168,12 @@ const report = {
   wasm: { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length, cold: coldWasm() },
   tarball: tarball(),
   results,
+  turn,
 };
 rmSync(tmp, { recursive: true, force: true });
 
 console.log(renderConsole(report));
+if (turn) console.log(renderTurn(turn));
 if (write) {
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   writeFileSync(join(ROOT, "docs", "benchmarks.json"), JSON.stringify(report, null, 1) + "\n");

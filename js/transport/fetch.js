@@ -2,6 +2,8 @@
 // module: transform the body (wasm) → credentials (auth.js) → send with retries (errors.js) →
 // one refresh+retry on 401 → readable error responses (errors.js) → guarded stream (stream.js),
 // re-sent while it stops before output (resend.js); `x-codex-turn-state` replayed within a turn (turn.js).
+// `/responses` bodies go zstd-encoded where config.js's requestEncoding says so (compress.js encodes); a
+// refusal of the encoding re-sends the request plain once and keeps compression off for the process.
 import { callCore } from "../core.js";
 import { sendWithRetries, errorResponse, classifyHttpError } from "./errors.js";
 import { collectJson } from "./stream.js";
@@ -10,6 +12,8 @@ import { createTurnStates } from "./turn.js";
 import { getCatalog, noticeOnce, noteModelsEtag } from "../request/models.js";
 import { credentialUrl, redirectRefused, NO_REDIRECT } from "./guard.js";
 import { readCapped, SMALL_BODY_BYTES, ERROR_BODY_MS } from "./body.js";
+import { runtimeZstd, encodingRefused, noteEncodingRefused } from "./compress.js";
+import { PACKAGE_NAME, requestEncoding, refusesEncoding } from "../config.js";
 
 const RESPONSES_PATH = /\/responses\/?$/;
 
@@ -56,8 +60,10 @@ function bodyText(body) {
  * @param {(msg: string) => void} [deps.notice]  one-line notices for the user (model remaps, quota)
  * @param {() => void} [deps.refreshModels]  called (not awaited) before each turn: keeps the catalog fresh
  * @param {typeof fetch} [deps.transport]  sends one request (default: the global fetch; js/accounts/rotation.js reads usage limits here)
+ * @param {((bytes: Uint8Array) => Promise<Uint8Array>) | null} [deps.zstd]  the zstd encoder (default: the runtime's, compress.js; null: none)
+ * @param {(line: string) => void} [deps.log]  debug lines (default: stderr when `cfg.debug`)
  */
-export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels, transport = (...a) => fetch(...a), log }) {
+export function createCodexFetch({ credentials, cfg, transform, quota, notice = () => {}, refreshModels, transport = (...a) => fetch(...a), zstd = runtimeZstd(), log = cfg.debug ? (line) => console.error(`[${PACKAGE_NAME}] ${line}`) : () => {} }) {
   const runTransform =
     transform ??
     (async (text, { responsesLite }) => {
@@ -104,7 +110,24 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
 
     const headers = req.headers;
     delete headers.authorization;
-    delete headers["content-length"];
+    delete headers["content-length"]; // fetch sets it from the bytes sent (compressed or not)
+    // What goes on the wire: the transformed body, zstd-encoded when requestEncoding says so.
+    let wire = body;
+    let encoding = "identity";
+    const encode = async () => {
+      encoding = isResponses && body instanceof Uint8Array
+        ? requestEncoding({ enabled: cfg.compressRequests !== false, available: Boolean(zstd), refused: encodingRefused(), callerEncoding: req.headers["content-encoding"], bytes: body.byteLength })
+        : "identity";
+      wire = body;
+      if (encoding !== "zstd") return;
+      try {
+        wire = await zstd(body);
+      } catch (err) {
+        encoding = "identity";
+        log(`zstd compression failed (${err?.message}); this request goes as plain JSON`);
+      }
+    };
+    await encode();
     // The client identity (config.js withClientIdentity): one version in `version` and the User-Agent.
     headers.originator = cfg.originator;
     if (cfg.userAgent) headers["user-agent"] = cfg.userAgent;
@@ -123,7 +146,8 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
       const login = await credentials.current();
       const h = { ...headers, ...turn.headers(), authorization: `Bearer ${login.access}` };
       if (login.accountId) h["chatgpt-account-id"] = login.accountId;
-      const r = await transport(target, { method: req.method, headers: h, body, signal: req.signal, redirect: NO_REDIRECT });
+      if (encoding === "zstd") h["content-encoding"] = "zstd";
+      const r = await transport(target, { method: req.method, headers: h, body: wire, signal: req.signal, redirect: NO_REDIRECT });
       turn.observe(r.headers);
       return r;
     };
@@ -134,12 +158,27 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
         await r.body?.cancel().catch(() => {});
         r = await sendWithRetries(send, { signal: req.signal, bodyTimeoutMs });
       }
+      // The backend refused the encoding: plain JSON from now on in this process, and this request once more.
+      if (encoding === "zstd" && (r.status === 415 || r.status === 400)) {
+        const { text } = await readCapped(r.clone(), { maxBytes: SMALL_BODY_BYTES, timeoutMs: bodyTimeoutMs });
+        if (refusesEncoding(r.status, text)) {
+          // said once per process (requests already under way when it came are each re-sent too)
+          if (!encodingRefused()) log(`the backend refused Content-Encoding: zstd (HTTP ${r.status}); re-sending plain, and request bodies stay plain JSON for the rest of this process`);
+          noteEncodingRefused();
+          await r.body?.cancel().catch(() => {});
+          await encode();
+          return attempt();
+        }
+      }
       return r;
     };
     /** The body without its encrypted reasoning (invalid_encrypted_content), or null: nothing to drop. */
     const dropReasoning = async () => {
       const out = body instanceof Uint8Array ? await callCore((core) => core.dropEncryptedReasoning(body)) : null;
-      if (out) body = out;
+      if (out) {
+        body = out;
+        await encode();
+      }
       return out != null;
     };
 
@@ -161,6 +200,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
           const refusedStatus = res.status;
           const full = await runTransform(callerText, { responsesLite: false });
           body = full.body;
+          await encode();
           lite = false;
           delete headers[LITE_HEADER];
           await res.body?.cancel().catch(() => {});

@@ -13,10 +13,48 @@
 //   `reasoning.context: "all_turns"` or has `parallel_tool_calls` other than false answers 400 naming
 //   the field (reported for the live service; the wording is ours). `refuseLite` refuses every
 //   lite-marked request (a backend that no longer takes the lane).
-// Opt-in: `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
+// - a request body with `Content-Encoding: zstd` is decoded (as the live service does for the Codex CLI) and
+//   recorded decoded (`record.raw`, `record.json`), with `record.encoding` and `record.wireBytes` (the bytes
+//   that came); a body that is not valid zstd answers 400, an encoding it does not know 415, and a
+//   Content-Length that differs from the bytes that came 400.
+// Opt-in: `refuseZstd: 415 | 400` answers every zstd-encoded body with that refusal (a backend that stopped
+// decoding it; the record still holds the decoded body); `throttleBps` (or `setThrottle(bps)`) reads request
+// bodies no faster than that many bits per second (a slow uplink, for scripts/bench-turn.js); `modelsEtagOnResponses` sends `X-Models-Etag` on every /responses reply; `setModels(doc, etag)`
 // changes the catalog (and its ETag) as the live service does when a model ships.
 import http from "node:http";
+import zlib from "node:zlib";
+import { decompress as fzstdDecompress } from "fzstd";
 import { createUsageState, usageReply } from "./mock-usage.js";
+
+/** zstd → bytes with the test runtime's own decoder (Node >= 22.15, Bun), else fzstd (pure JS; Node 20 has none). */
+export function zstdDecode(bytes) {
+  if (typeof zlib.zstdDecompressSync === "function") return zlib.zstdDecompressSync(bytes);
+  return Buffer.from(fzstdDecompress(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+}
+
+/**
+ * A valid zstd frame holding `bytes` in raw (stored) blocks: what a test hands the plugin as its encoder where
+ * the runtime has none (Node 20), so the same paths run there. Not compression; any zstd decoder reads it.
+ */
+export function zstdStored(bytes) {
+  const MAX = 128 * 1024; // block size ceiling = the window (Window_Descriptor 0x38: 2^17)
+  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
+  let at = 0;
+  do {
+    const n = Math.min(MAX, bytes.length - at);
+    const last = at + n >= bytes.length ? 1 : 0;
+    const h = (n << 3) | last; // Block_Type 0: raw
+    parts.push(Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]), Buffer.from(bytes.subarray(at, at + n)));
+    at += n;
+  } while (at < bytes.length);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** The refusal of a body's encoding (what a strict HTTP service answers), or undefined: `{status, body}`. */
+export function encodingRefusal(status, encoding) {
+  const message = status === 415 ? `Unsupported Content-Encoding: ${encoding}` : `Invalid ${encoding} request body: content-encoding not accepted`;
+  return { status, body: JSON.stringify({ error: { type: "invalid_request_error", code: "unsupported_content_encoding", message } }) };
+}
 
 /** SSE text of one event. */
 export function sseEvent(type, data) {
@@ -126,7 +164,7 @@ function chunks(text) {
  * - `drops: {times, after: "headers"|"created", match?(record)}`: the first `times` matching
  *   `/responses` calls get the headers (and `response.created`), then the connection is closed.
  */
-export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops, refuseLite = false } = {}) {
+export async function startMockBackend({ handler, defaultText = "Hello from the mock backend.", usage = createUsageState(), models = MOCK_MODELS, modelsEtag = MOCK_MODELS_ETAG, modelsEtagOnResponses = false, requireVersion = false, turnState = false, drops, refuseZstd, throttleBps = 0, refuseLite = false } = {}) {
   const requests = [];
   let catalog = models;
   let catalogEtag = modelsEtag;
@@ -161,14 +199,37 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
   let tokenSeq = 0;
   const server = http.createServer(async (req, res) => {
     const parts = [];
-    for await (const c of req) parts.push(c);
-    const raw = Buffer.concat(parts).toString("utf8");
+    const arrivedAt = performance.now();
+    for await (const c of req) {
+      parts.push(c);
+      if (throttleBps > 0) await new Promise((r) => setTimeout(r, (c.length * 8 * 1000) / throttleBps));
+    }
+    const wire = Buffer.concat(parts);
+    const encoding = String(req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+    let bytes = wire;
+    let refusal;
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) !== wire.length) refusal = { status: 400, body: JSON.stringify({ error: { message: `Content-Length ${declared} differs from the ${wire.length} bytes sent` } }) };
+    else if (encoding === "zstd") {
+      try {
+        bytes = zstdDecode(wire);
+      } catch {
+        refusal = encodingRefusal(400, "zstd");
+      }
+      // decoded all the same: the record shows what the refused request held
+      if (!refusal && refuseZstd) refusal = encodingRefusal(refuseZstd, "zstd");
+    } else if (encoding !== "identity") refusal = encodingRefusal(415, encoding);
+    const raw = encoding === "identity" || bytes !== wire ? bytes.toString("utf8") : "";
     let json;
     try {
       json = JSON.parse(raw);
     } catch {}
-    const record = { method: req.method, url: req.url, headers: req.headers, raw, json };
+    const record = { method: req.method, url: req.url, headers: req.headers, raw, json, encoding, wireBytes: wire.length, refused: refusal?.status, arrivedAt };
     requests.push(record);
+    if (refusal) {
+      res.writeHead(refusal.status, { "content-type": "application/json" });
+      return res.end(refusal.body);
+    }
     const isResponses = req.method === "POST" && req.url.startsWith("/backend-api/codex/responses");
     let turnHeader = {};
     if (isResponses && turnState) {
@@ -225,6 +286,10 @@ export async function startMockBackend({ handler, defaultText = "Hello from the 
     usage, // the usage endpoint's figures (tests/helpers/mock-usage.js): change them between calls
     models: () => requests.filter((r) => r.method === "GET" && r.url.startsWith("/backend-api/codex/models")),
     responses: () => requests.filter((r) => r.method === "POST" && r.url.startsWith("/backend-api/codex/responses")),
+    /** Request bodies are read at most this fast from now on (bits per second; 0: unthrottled). */
+    setThrottle(bps) {
+      throttleBps = bps;
+    },
     /** Replaces the catalog and its ETag (a model shipped). */
     setModels(doc, etag) {
       catalog = doc;
