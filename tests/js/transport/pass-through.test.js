@@ -237,3 +237,45 @@ test("plainHead and lastBoundary: the event heads forwarded unread, the blank li
   const b = enc.encode("a\n\nb\n\nc");
   assert.deepEqual([lastBoundary(b, b.length, false), lastBoundary(b, 5, false), lastBoundary(b, 2, false), lastBoundary(enc.encode("\nx"), 2, true), lastBoundary(enc.encode("\nx"), 2, false)], [6, 3, -1, 1, -1]);
 });
+
+test("the stall watch arms a few timers per stream, not one per chunk, and still stops a stalled stream", async () => {
+  const bytes = makeStream(13, "completed", { items: 4, deltas: 40 });
+  const chunks = splitAt(bytes, Array.from({ length: 299 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 300)));
+  const real = globalThis.setTimeout;
+  let timers = 0;
+  globalThis.setTimeout = (...a) => (timers++, real(...a));
+  try {
+    assert.deepEqual((await guardVerdict(bytes, chunks, true)).verdict, { forwarded: "all", end: "completed" });
+  } finally {
+    globalThis.setTimeout = real;
+  }
+  assert.ok(timers <= 3, `${timers} timers for ${chunks.length} chunks`);
+  // A body that sends its first output and then nothing: stopped as a stall, with the bytes before it delivered.
+  const head = makeStream(13, "endedEarly", { items: 1, deltas: 2 });
+  let sent = false;
+  const body = new ReadableStream({
+    pull(c) {
+      if (!sent) c.enqueue(head);
+      sent = true;
+      return new Promise(() => {}); // never more
+    },
+  }, { highWaterMark: 0 });
+  const res = await guardStream(new Response(body), { hold: true, stallSeconds: 0.05 });
+  const reader = res.body.getReader();
+  const got = [];
+  const alive = setInterval(() => {}, 1000); // the guard's timer is unref'd: a socket keeps a real process alive
+  const err = await (async () => {
+    try {
+      for (;;) {
+        const { value } = await reader.read();
+        got.push(value);
+      }
+    } catch (e) {
+      return e;
+    } finally {
+      clearInterval(alive);
+    }
+  })();
+  assert.deepEqual([err.kind, err.message, err.outputStarted], ["stall", "no data from the ChatGPT backend for 0.05 s; the stream was stopped, try again", true]);
+  assert.ok(Buffer.from(head).equals(Buffer.concat(got)), "the bytes before the stall were not all delivered");
+});
