@@ -45,8 +45,7 @@ const STALL_TICKS = 4;
 const LF = 10;
 const CR = 13;
 /** Event types the core must read: the terminal ones, and `message` (the data's `"type"` decides). */
-const CORE_TYPES = new Set(["response.completed", "response.incomplete", "response.failed", "error", "message"]);
-const CORE_TYPE_LENGTHS = new Set([...CORE_TYPES].map((t) => t.length));
+const CORE_TYPES = new Set(["response.completed", "response.incomplete", "response.failed", "error", "message"]); // 18, 19, 15, 5, 7 bytes
 
 const EVENT_COLON = [101, 118, 101, 110, 116, 58]; // "event:"
 const MAX_HEAD = 200;
@@ -58,16 +57,17 @@ const MAX_HEAD = 200;
  */
 export function plainHead(c, p, b = c) {
   const have = c.length - p;
-  for (let k = 0; k < 6; k++) {
-    if (k >= have) return undefined;
-    if (c[p + k] !== EVENT_COLON[k]) return false;
+  if (have < 7 || c[p] !== 101 || c[p + 1] !== 118 || c[p + 2] !== 101 || c[p + 3] !== 110 || c[p + 4] !== 116 || c[p + 5] !== 58) {
+    for (let k = 0; k < 6 && k < have; k++) if (c[p + k] !== EVENT_COLON[k]) return false;
+    return undefined; // "event:" so far, cut by the chunk end
   }
-  if (have < 7) return undefined;
   const s = c[p + 6] === 32 ? p + 7 : p + 6;
   const e = b.indexOf(LF, s);
   if (e < 0) return have <= MAX_HEAD ? undefined : false;
-  if (e === s || e - s > MAX_HEAD || c[e - 1] === CR) return false;
-  if (!CORE_TYPE_LENGTHS.has(e - s)) return true;
+  const n = e - s;
+  if (n === 0 || n > MAX_HEAD || c[e - 1] === CR) return false;
+  // Only names as long as a core type are compared (the deltas, 26 bytes and more, are not).
+  if (n !== 5 && n !== 7 && n !== 15 && n !== 18 && n !== 19) return true;
   return !CORE_TYPES.has(String.fromCharCode.apply(null, c.subarray(s, e)));
 }
 
@@ -321,7 +321,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
   };
   /** The core reads one event (or a few) held in `pieces`: `{n, completed, err}`; n: bytes before a failure. */
-  const inspect = (pieces, last) => {
+  const inspect = (pieces) => {
     stats.inspected += 1;
     const rw = callLoaded(core, () => new core.StreamRewriter(false));
     try {
@@ -329,7 +329,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       for (const p of pieces) n += callLoaded(core, () => rw.push(p));
       n += callLoaded(core, () => rw.finish());
       if (rw.failed) return { n, err: failureOf(rw) };
-      return { n, completed: rw.completed, nothing: !rw.completed && !rw.outputStarted && !last };
+      return { n, completed: rw.completed };
     } finally {
       try {
         rw.free();
@@ -367,7 +367,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       const b1 = firstBoundary(c, lf, b);
       const pieces = openPieces();
       pieces.push(c.subarray(0, b1));
-      const r = inspect(pieces, false);
+      const r = inspect(pieces);
       if (r.err) {
         forwardPieces(controller, pieces, r.n);
         return r.err;
@@ -376,26 +376,21 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       forwardPieces(controller, pieces, Infinity);
       from = b1;
     }
-    // The last whole event of the chunk (and the ones before it while they hold no event) unless
-    // it is the one just read or a plain one.
-    let end = B;
-    for (let walk = 0; walk < 8 && end > from; walk++) {
-      let S = lastBoundary(c, end - 1, lf, b);
-      if (S < from) S = from;
-      if (S === end - 1 && c[S] === LF) {
-        end = S; // a lone blank line
-        continue;
-      }
-      if (S === 0 && openPlain) break; // the plain event from earlier chunks
-      if (plainHead(c, S, b)) break;
-      const r = inspect([c.subarray(S, end)], false);
+    // The events that end the chunk, back to the last plain one (or the one just read): the core
+    // reads them together, in order (the first failure among them wins, as in one parse).
+    let start = B;
+    for (let walk = 0; walk < 16 && start > from; walk++) {
+      const S = Math.max(lastBoundary(c, start - 1, lf, b), from);
+      if ((S === 0 && openPlain) || plainHead(c, S, b)) break; // S === 0: the plain event from earlier chunks
+      start = S;
+    }
+    if (start < B) {
+      const r = inspect([c.subarray(start, B)]);
       if (r.err) {
-        enqueue(controller, c.subarray(from, S + r.n));
+        enqueue(controller, c.subarray(from, start + r.n));
         return r.err;
       }
       if (r.completed) completed = true;
-      if (!r.nothing) break;
-      end = S;
     }
     // The unfinished event at the end: plain ones go out now, others wait for their blank line.
     open.length = 0;
@@ -449,7 +444,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
             } else if (openBytes && (!openPlain || !completed)) {
               // The last event (a plain one too when no completion was seen: the core has the last word).
               const pieces = openPieces();
-              const r = inspect(pieces, true);
+              const r = inspect(pieces);
               if (!openPlain) forwardPieces(controller, pieces, r.n);
               if (r.err) err = r.err;
               else if (r.completed) completed = true;

@@ -54,6 +54,9 @@ const ENDINGS = {
   errorThenBlank: () => ev("error", { error: { code: "x", message: "late" } }) + "\n\n\n",
   incomplete: () => ev("response.incomplete", { response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } } }),
   endedEarly: () => "",
+  // Two terminal events back to back: the first failure is the one reported, as in one parse.
+  errorThenFailed: () => ev("error", { error: { code: "first", message: "the first one" } }) + ev("response.failed", { response: { error: { code: "second", message: "the second one" } } }),
+  completedThenError: () => ev("response.completed", { response: { status: "completed" } }) + ": x\n\n" + ev("error", { error: { code: "late", message: "after completion" } }),
   cutMidEvent: () => 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"cut',
 };
 
@@ -134,7 +137,7 @@ const splitAt = (bytes, cuts) => {
 };
 
 test("every ending, split at every chunk edge (two chunks), reads as the core reads it", { timeout: 60_000 }, async () => {
-  for (const [ending, hold] of [["completed", true], ["failed", true], ["errorEvent", false], ["errorDataOnly", true], ["incomplete", false], ["endedEarly", true], ["completedThenComment", true], ["errorThenBlank", false], ["cutMidEvent", true]]) {
+  for (const [ending, hold] of [["completed", true], ["failed", true], ["errorEvent", false], ["errorDataOnly", true], ["incomplete", false], ["endedEarly", true], ["completedThenComment", true], ["errorThenBlank", false], ["cutMidEvent", true], ["errorThenFailed", true], ["completedThenError", false]]) {
     const bytes = makeStream(7, ending, { items: 1, deltas: 6 });
     const want = coreVerdict(bytes, hold);
     for (let cut = 0; cut <= bytes.length; cut++) {
