@@ -7,15 +7,17 @@
 // - core: until the first output event, every chunk goes through the wasm StreamRewriter, which
 //   says how many held bytes form whole events to forward (holding mode: none before output).
 // - fast (after output started): the chunks are not copied into wasm. The failure and completion
-//   events are terminal: they are the stream's last event, so only the end of each chunk is read
-//   (in JS, back to its last blank line): an event whose `event:` line names an ordinary type
-//   (a delta, an item, …) is forwarded as it arrives; any other event (a terminal type, `message`,
-//   no `event:` line, a head cut by the chunk edge) is held until its blank line and then read by
-//   the core, which decides on the parsed event (marker text inside a delta is never a failure).
-//   Not read: the events in the middle of a chunk (a failure there followed by more events in the
-//   same chunk is not caught), and the type an `event:` line names is not re-checked against a
-//   later `event:` line of the same event. A stream that used a CR line end before output, or a
-//   single event longer than FALLBACK_BYTES, goes back to the core for the rest of the stream.
+//   events are terminal: they are the stream's last events, so only the end of each chunk is read
+//   (in JS, back from its end over blank lines): an event whose `event:` line names an ordinary
+//   type (a delta, an item, …) is forwarded as it arrives; the events after a chunk's last ordinary
+//   one, and any event that starts without such a line (a terminal type, `message`, no `event:`
+//   line, a head cut by the chunk edge: held until its blank line), are read by the core, which
+//   decides on the parsed events (marker text inside a delta is never a failure). Not read: events
+//   before an ordinary one in the same chunk (a failure followed by more ordinary events is not
+//   caught), and a second `event:` line inside an event whose first one named an ordinary type. A
+//   stream with a CR line end before output stays with the core; one event longer than
+//   FALLBACK_BYTES hands the rest of the stream back to it; a stream that ends without a completion
+//   has its last event read by the core.
 // What it never decides: whether an event is a failure (the core does), whether to re-send (the
 // core, through resend.js).
 import { callLoaded, loadCore } from "../core.js";
