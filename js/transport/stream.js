@@ -287,7 +287,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
         n -= c.byteLength;
       } else {
         enqueue(controller, c.subarray(0, n));
-        held[0] = c.subarray(n);
+        held[0] = c.slice(n); // a copy: the rest may wait for more chunks, the buffer need not
         n = 0;
       }
     }
@@ -353,12 +353,15 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       openPlain = openBytes ? plainHeadAcross(openPieces(), c) : plainHead(c, 0, b);
       if (openPlain) for (const p of openPieces()) enqueue(controller, p);
     }
+    // A view into a larger buffer (Bun's fetch reads into 256 KB ones): what is kept past this
+    // chunk is copied, so that the buffer is not pinned while the event goes on.
+    const pinned = c.buffer.byteLength > 2 * len + 4096;
     const B = lastBoundary(c, len, lf, b);
     if (B < 0) {
       // No blank line: the unfinished event goes on.
       if (openPlain) enqueue(controller, c);
       if (!open.length) openOff = 0;
-      open.push(c);
+      open.push(pinned ? c.slice() : c);
       openBytes += len;
       if (openBytes > FALLBACK_BYTES) return toCore(controller);
       return;
@@ -396,8 +399,8 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
     // The unfinished event at the end: plain ones go out now, others wait for their blank line.
     open.length = 0;
-    if (B < len) open.push(c);
-    openOff = B;
+    openOff = pinned ? 0 : B;
+    if (B < len) open.push(pinned ? c.slice(B) : c);
     openBytes = len - B;
     openPlain = B < len ? plainHead(c, B, b) : undefined;
     if (B === len || openPlain) enqueue(controller, from ? c.subarray(from) : c);
