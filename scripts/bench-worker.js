@@ -294,11 +294,13 @@ async function pingPong(respond, events, stallMs) {
   const lat = [];
   let seen = 0;
   let prev = 0;
+  let want = 0; // events sent so far (a chunk may carry several)
   try {
     for (let e = 0; e < events.length; e++) {
       const t = now();
       ctrl.enqueue(events[e]);
-      while (seen <= e) {
+      for (let i = 1; i < events[e].length; i++) if (events[e][i] === 10 && events[e][i - 1] === 10) want += 1;
+      while (seen < want) {
         const { done, value } = await reader.read();
         if (done || stalled) throw new Error(`event ${e} did not come out within ${stallMs} ms (held back)`);
         for (const b of value) {
@@ -364,7 +366,11 @@ async function streamCase() {
   const text = new TextDecoder().decode(bytes);
   const enc = new TextEncoder();
   const count = quick ? 300 : 2000;
-  const events = text.split("\n\n").slice(0, count).map((e) => enc.encode(e + "\n\n"));
+  const events = text.split("\n\n").slice(0, count).map((e) => e + "\n\n");
+  // The plugin holds the events before the first output back (a stream that fails there is re-sent
+  // unseen: js/transport/resend.js): the preamble goes out with the first output event, as one chunk.
+  events.splice(0, 3, events.slice(0, 3).join(""));
+  for (let e = 0; e < events.length; e++) events[e] = enc.encode(events[e]);
   const responders = {
     floor: async (src) => new Response(src),
     anchor: (src) => anchor.passThrough(new Response(src, { headers: { "content-type": "text/event-stream" } })),

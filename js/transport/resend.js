@@ -36,7 +36,7 @@ function sleep(ms, signal) {
 
 /**
  * A Response with `first`'s status and headers whose body is the guarded stream, re-sent through
- * `resend` while it stops before output and the core says so.
+ * `resend` while it stops before any byte went out and the core says so.
  * @param {Response} first  the first reply (2xx, with a body)
  * @param {object} opts
  * @param {(how: {dropReasoning: boolean}) => Promise<Response|null>} opts.resend  sends the request
@@ -50,25 +50,20 @@ function sleep(ms, signal) {
  */
 export async function resendingStream(first, { resend, signal, stallSeconds, reasoningDropped = false, random = Math.random, onRetry, wait = sleep } = {}) {
   const core = await loadCore();
-  const guard = (res) => guardStream(res, { stallSeconds, signal, hold: true });
-  const firstGuarded = await guard(first);
-  let reader = firstGuarded.body.getReader();
-  let forwarded = false;
   let retries = 0;
   let dropped = reasoningDropped;
-  let cancelled = false;
 
-  /** A reader on a re-sent stream, or throws the error the user reads. */
-  async function recover(err) {
+  /** The re-sent reply to read instead (the guard asks only while no byte went out), or throws the error the user reads. */
+  async function restart(err, cancelled) {
     for (;;) {
-      if (forwarded || err?.outputStarted || cancelled || signal?.aborted || err?.name === "AbortError") throw err;
+      if (err?.outputStarted || cancelled() || signal?.aborted || err?.name === "AbortError") throw err;
       const stop = stopOf(err);
       const next = callLoaded(core, () => core.streamRetry(retries + 1, stop, err?.retryAfterMs ?? undefined, random(), dropped));
       if (!next) throw err;
       retries += 1;
       onRetry?.({ retry: retries, stop, delayMs: next.delayMs });
       await wait(next.delayMs, signal);
-      if (cancelled) throw err;
+      if (cancelled()) throw err;
       let res;
       try {
         res = await resend({ dropReasoning: next.dropReasoning });
@@ -85,38 +80,14 @@ export async function resendingStream(first, { resend, signal, stallSeconds, rea
         err = Object.assign(new ChatGPTStreamError(info.message, info.kind), { retryAfterMs: info.retryAfterMs ?? undefined });
         continue;
       }
-      if (cancelled) {
+      if (cancelled()) {
         await res.body.cancel().catch(() => {});
         throw err;
       }
-      return (await guard(res)).body.getReader();
+      return res;
     }
   }
 
-  const body = new ReadableStream({
-    async pull(controller) {
-      try {
-        for (;;) {
-          let chunk;
-          try {
-            chunk = await reader.read();
-          } catch (err) {
-            reader = await recover(err);
-            continue;
-          }
-          if (chunk.done) return controller.close();
-          forwarded = true;
-          controller.enqueue(chunk.value);
-          return;
-        }
-      } catch (err) {
-        if (!cancelled) controller.error(err);
-      }
-    },
-    cancel(reason) {
-      cancelled = true;
-      return reader.cancel(reason).catch(() => {});
-    },
-  });
-  return new Response(body, { status: firstGuarded.status, statusText: firstGuarded.statusText, headers: firstGuarded.headers });
+  // One stream: the guard reads the re-sent replies itself (no second stream per chunk).
+  return guardStream(first, { stallSeconds, signal, hold: true, restart });
 }

@@ -1,7 +1,25 @@
-// Guards the SSE body OpenCode reads: each upstream chunk goes through the wasm StreamRewriter, which
-// says how many held bytes form whole events; those are forwarded at once, as the very chunks read. A `response.failed` /
-// `error` event, a stream that ends before completion, a stall or an oversize event end the body
-// with an Error whose message a person can read. Also SSE → JSON for non-streaming callers.
+// Guards the SSE body OpenCode reads: ends it with an Error a person can read when the backend
+// reports a failure (`response.failed`, `error`, `response.incomplete`), when the stream ends before
+// `response.completed`, stalls, or sends an oversize event; re-sends it (resend.js decides) while it
+// stopped before any output. Also SSE → JSON for non-streaming callers.
+//
+// Two ways through, one stream:
+// - core: until the first output event, every chunk goes through the wasm StreamRewriter, which
+//   says how many held bytes form whole events to forward (holding mode: none before output).
+// - fast (after output started): the chunks are not copied into wasm. The failure and completion
+//   events are terminal: they are the stream's last events, so only the end of each chunk is read
+//   (in JS, back from its end over blank lines): an event whose `event:` line names an ordinary
+//   type (a delta, an item, …) is forwarded as it arrives; the events after a chunk's last ordinary
+//   one, and any event that starts without such a line (a terminal type, `message`, no `event:`
+//   line, a head cut by the chunk edge: held until its blank line), are read by the core, which
+//   decides on the parsed events (marker text inside a delta is never a failure). Not read: events
+//   before an ordinary one in the same chunk (a failure followed by more ordinary events is not
+//   caught), and a second `event:` line inside an event whose first one named an ordinary type. A
+//   stream with a CR line end before output stays with the core; one event longer than
+//   FALLBACK_BYTES hands the rest of the stream back to it; a stream that ends without a completion
+//   has its last event read by the core.
+// What it never decides: whether an event is a failure (the core does), whether to re-send (the
+// core, through resend.js).
 import { callLoaded, loadCore } from "../core.js";
 
 export const ENDED_EARLY = "the ChatGPT stream ended before the response completed; try again";
@@ -22,79 +40,386 @@ const compact = (c) => (c.buffer.byteLength > 2 * c.byteLength + 4096 ? c.slice(
 // The stall timer must not keep a process alive by itself (a pending read's socket does).
 const unref = (t) => (t?.unref?.(), t);
 
+/** An unfinished event longer than this in the fast way hands the rest of the stream to the core. */
+export const FALLBACK_BYTES = 1 << 20;
+
+const STALL_TICKS = 4;
+const LF = 10;
+const CR = 13;
+/** Event types the core must read: the terminal ones, and `message` (the data's `"type"` decides). */
+const CORE_TYPES = new Set(["response.completed", "response.incomplete", "response.failed", "error", "message"]); // 18, 19, 15, 5, 7 bytes
+
+const EVENT_COLON = [101, 118, 101, 110, 116, 58]; // "event:"
+const MAX_HEAD = 200;
+
+/**
+ * Whether the event starting at `c[p]` may be forwarded unread: its first line is `event:` naming a
+ * type other than CORE_TYPES, ended by LF. false: the core reads it (a comment or `data:` first, a
+ * CR, a core type); undefined: the line is not all in `c` yet.
+ */
+export function plainHead(c, p, b = c) {
+  const have = c.length - p;
+  if (have < 7 || c[p] !== 101 || c[p + 1] !== 118 || c[p + 2] !== 101 || c[p + 3] !== 110 || c[p + 4] !== 116 || c[p + 5] !== 58) {
+    for (let k = 0; k < 6 && k < have; k++) if (c[p + k] !== EVENT_COLON[k]) return false;
+    return undefined; // "event:" so far, cut by the chunk end
+  }
+  const s = c[p + 6] === 32 ? p + 7 : p + 6;
+  const e = b.indexOf(LF, s);
+  if (e < 0) return have <= MAX_HEAD ? undefined : false;
+  const n = e - s;
+  if (n === 0 || n > MAX_HEAD || c[e - 1] === CR) return false;
+  // Only names as long as a core type are compared (the deltas, 26 bytes and more, are not).
+  if (n !== 5 && n !== 7 && n !== 15 && n !== 18 && n !== 19) return true;
+  return !CORE_TYPES.has(String.fromCharCode.apply(null, c.subarray(s, e)));
+}
+
+/** plainHead of the held bytes `pieces` followed by `c`. */
+function plainHeadAcross(pieces, c) {
+  const head = new Uint8Array(MAX_HEAD + 8);
+  let n = 0;
+  for (const p of [...pieces, c]) {
+    const take = Math.min(p.byteLength, head.length - n);
+    head.set(p.subarray(0, take), n);
+    n += take;
+    if (n === head.length) break;
+  }
+  return plainHead(head.subarray(0, n), 0);
+}
+
+// The byte searches below are native calls: Node's Buffer (memchr/memmem) over a view of the chunk,
+// Bun's typed-array indexOf (SIMD); a JS loop over the bytes is slower in both.
+const NodeBuffer = typeof globalThis.Bun === "undefined" ? globalThis.Buffer : undefined;
+const NL2 = new Uint8Array([LF, LF]);
+/** What the searches run on: a Buffer view of `c` (no copy) in Node, `c` itself elsewhere. */
+const searchable = NodeBuffer ? (c) => NodeBuffer.from(c.buffer, c.byteOffset, c.byteLength) : (c) => c;
+
+/**
+ * Offset just past the last blank line ("\n\n") that ends at or before `end` in `c`, or -1. `lf`:
+ * the byte before `c` was LF (a pair split across the chunk edge ends at 1). `b`: searchable(c).
+ */
+export function lastBoundary(c, end, lf, b = searchable(c)) {
+  if (NodeBuffer) {
+    const i = end >= 2 ? b.lastIndexOf(NL2, end - 2) : -1;
+    if (i >= 0) return i + 2;
+  } else {
+    let i = end - 1;
+    while (i >= 1) {
+      i = c.lastIndexOf(LF, i);
+      if (i < 1) break;
+      if (c[i - 1] === LF) return i + 1;
+      i -= 2;
+    }
+  }
+  return lf && end >= 1 && c[0] === LF ? 1 : -1;
+}
+
+/** Offset just past the first blank line in `c`, or -1. */
+function firstBoundary(c, lf, b = searchable(c)) {
+  if (lf && c[0] === LF) return 1;
+  if (NodeBuffer) {
+    const i = b.indexOf(NL2);
+    return i < 0 ? -1 : i + 2;
+  }
+  let i = 0;
+  for (;;) {
+    i = c.indexOf(LF, i);
+    if (i < 0 || i + 1 >= c.length) return -1;
+    if (c[i + 1] === LF) return i + 2;
+    i += 1;
+  }
+}
+
+const statsOf = new WeakMap();
+/** How a guarded body's chunks went (tests): chunks read by the `core` and the `fast` way, events `inspected` by the core, `fallback`s to the core. */
+export const guardStats = (res) => statsOf.get(res);
+
 /**
  * A Response with the same status/headers whose body is the guarded stream. Upstream chunks are
- * forwarded as they are (views, no copy): the core only says how many held bytes form whole events.
- * Stall and abort are watched by one timer and one listener per stream, not per chunk.
+ * forwarded as they are (views, no copy). Stall and abort are watched by one timer and one
+ * listener per stream, not per chunk.
+ * @param {object} [opts]
+ * @param {boolean} [opts.hold]  nothing is forwarded before the first output event
+ * @param {(err: Error, cancelled: () => boolean) => Promise<Response|null>} [opts.restart]  a stream
+ *   that stopped with `err` before any byte went out: the re-sent reply to read instead (2xx, with
+ *   a body), or null: report `err`. May throw the error to report instead.
  */
-export async function guardStream(res, { stallSeconds = 300, signal, hold = false } = {}) {
+export async function guardStream(res, { stallSeconds = 300, signal, hold = false, restart } = {}) {
   const core = await loadCore();
-  // hold: nothing is forwarded before the first output event (resend.js may then re-send unseen).
-  const rewriter = callLoaded(core, () => new core.StreamRewriter(hold));
-  const reader = res.body.getReader();
+  const stats = { core: 0, fast: 0, inspected: 0, fallback: 0 };
   const stallMs = Math.max(1, stallSeconds * 1000);
-  const held = []; // chunks (or their tails) read but not forwarded yet
+  let reader;
+  let rewriter; // core way: the wasm StreamRewriter; undefined in the fast way
+  let held; // core way: chunks (or their tails) read but not forwarded yet
+  let skip; // core way: bytes the core will release that already went out (after a fallback)
+  let noFast; // this stream stays in the core way
+  let sawCr;
+  let completed;
+  // fast way: the unfinished event since the last blank line, its byte count, whether it goes out
+  // as it arrives (undefined: its head has not arrived yet), and whether the last byte was LF.
+  let open;
+  let openOff; // where the event starts in open[0]
+  let openBytes;
+  let openPlain;
+  let lastLf;
   let closed = false;
+  let sentAny = false; // a byte reached the consumer (no re-send after that)
   let stopped; // why the pending read was cancelled: a stall error or the abort reason
-  let readSince = 0; // when the pending read began (0: no read pending)
+  // The stall watch samples instead of timing each read (no clock call per chunk): every quarter
+  // of the stall time it looks whether a read is pending and whether one completed since it last
+  // looked. A read pending through STALL_TICKS whole samples is a stall (it reports after the stall
+  // time, at most a quarter later).
+  let pending = false; // a read is pending
+  let reads = 0; // reads completed
+  let seen = -1; // `reads` at the last sample
+  let idleTicks = 0;
   let timer;
 
+  const begin = (r) => {
+    reader = r.body.getReader();
+    rewriter = callLoaded(core, () => new core.StreamRewriter(hold));
+    held = [];
+    skip = 0;
+    noFast = false;
+    sawCr = false;
+    completed = false;
+    open = [];
+    openOff = 0;
+    openBytes = 0;
+    openPlain = undefined;
+    lastLf = false;
+    stopped = undefined;
+    seen = -1;
+    idleTicks = 0;
+  };
+  const freeRewriter = () => {
+    try {
+      rewriter?.free();
+    } catch {}
+    rewriter = undefined;
+  };
   const stop = (why) => {
     stopped ??= why;
     reader.cancel().catch(() => {});
   };
+  const tickMs = stallMs / STALL_TICKS;
+  const arm = () => {
+    seen = -1;
+    timer = unref(setTimeout(watch, tickMs));
+  };
   const watch = () => {
     // No read pending: the consumer is not pulling. Disarm; the next pull arms the timer again.
-    if (!readSince) return void (timer = undefined);
-    const idle = Date.now() - readSince;
-    if (idle >= stallMs) stop(new ChatGPTStreamError(`no data from the ChatGPT backend for ${stallMs / 1000} s; the stream was stopped, try again`, "stall"));
-    else timer = unref(setTimeout(watch, stallMs - idle));
+    if (!pending) return void (timer = undefined);
+    if (reads !== seen) {
+      seen = reads;
+      idleTicks = 0;
+    } else if (++idleTicks >= STALL_TICKS) {
+      return void stop(new ChatGPTStreamError(`no data from the ChatGPT backend for ${stallMs / 1000} s; the stream was stopped, try again`, "stall"));
+    }
+    timer = unref(setTimeout(watch, tickMs));
   };
   const onAbort = () => stop(signal.reason ?? new DOMException("Aborted", "AbortError"));
   let sentNow = false; // bytes were enqueued during the current pull
   let pendingError; // an error that waits until the bytes enqueued before it were read
-  const end = (controller, err) => {
+  const outputStarted = () => (rewriter && !noFast ? rewriter.outputStarted : true); // the fast way runs only after output
+  const finalize = (controller, err) => {
     closed = true;
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
-    held.length = 0;
-    // The core knew whether an output event passed (resend.js re-sends only streams without one).
-    if (err && typeof err === "object" && err.outputStarted === undefined) {
-      try {
-        err.outputStarted = rewriter.outputStarted;
-      } catch {}
-    }
-    try {
-      rewriter.free();
-    } catch {}
+    held = open = [];
+    freeRewriter();
     // controller.error() would discard what this pull enqueued: deliver that first.
     if (err && sentNow) pendingError = err;
     else if (err) controller.error(err);
     else controller.close();
   };
-  /** Enqueues the first `n` held bytes: whole chunks as they are, a split chunk as a view + a copied tail. */
+  /** Ends the body (err: with that error), or re-sends a stream that stopped before any output. */
+  const end = async (controller, err) => {
+    // The core knew whether an output event passed (resend.js re-sends only streams without one).
+    if (err && typeof err === "object" && err.outputStarted === undefined) {
+      try {
+        err.outputStarted = outputStarted();
+      } catch {}
+    }
+    if (!err || !restart || sentAny || err.outputStarted || closed || signal?.aborted || err?.name === "AbortError") return finalize(controller, err);
+    freeRewriter();
+    let next;
+    try {
+      next = await restart(err, () => closed);
+    } catch (e) {
+      next = null;
+      err = e;
+    }
+    if (closed) {
+      await next?.body?.cancel().catch(() => {});
+      return;
+    }
+    if (!next) return finalize(controller, err);
+    begin(next);
+    return "restarted";
+  };
+  const enqueue = (controller, c) => {
+    if (!c.byteLength) return;
+    sentNow = sentAny = true;
+    controller.enqueue(compact(c));
+  };
+  /** Core way: enqueues the first `n` held bytes: whole chunks as they are, a split chunk as two views. */
   const forward = (controller, n) => {
-    while (n > 0 && held.length) {
-      sentNow = true;
-      const c = held[0];
+    const gone = Math.min(skip, n);
+    skip -= gone;
+    let drop = gone; // already sent: leave them out
+    n -= gone;
+    while ((n > 0 || drop > 0) && held.length) {
+      let c = held[0];
+      if (drop) {
+        const d = Math.min(drop, c.byteLength);
+        c = c.subarray(d);
+        drop -= d;
+        if (!c.byteLength) {
+          held.shift();
+          continue;
+        }
+        held[0] = c;
+        if (drop) continue;
+      }
       if (c.byteLength <= n) {
-        controller.enqueue(compact(c));
+        enqueue(controller, c);
         held.shift();
         n -= c.byteLength;
       } else {
-        controller.enqueue(compact(c.subarray(0, n)));
-        held[0] = c.slice(n);
+        enqueue(controller, c.subarray(0, n));
+        held[0] = c.slice(n); // a copy: the rest may wait for more chunks, the buffer need not
         n = 0;
       }
     }
   };
+  const failureOf = (rw) => Object.assign(new ChatGPTStreamError(rw.errorMessage(), rw.errorKind() ?? "other"), { retryAfterMs: rw.retryAfterMs, outputStarted: true });
   const failure = () => Object.assign(new ChatGPTStreamError(rewriter.errorMessage(), rewriter.errorKind() ?? "other"), { retryAfterMs: rewriter.retryAfterMs });
 
+  /** Core way → fast way, at the core's last blank line: the held bytes are the unfinished event. */
+  const toFast = (controller) => {
+    completed = rewriter.completed;
+    freeRewriter();
+    open = held;
+    openOff = 0;
+    held = [];
+    openBytes = 0;
+    for (const c of open) openBytes += c.byteLength;
+    openPlain = open.length ? plainHead(open[0], 0) : undefined;
+    if (openPlain) for (const p of open) enqueue(controller, p);
+  };
+  /** Fast way → core way for the rest of the stream, from the start of the unfinished event. */
+  const toCore = (controller) => {
+    stats.fallback += 1;
+    rewriter = callLoaded(core, () => new core.StreamRewriter(false));
+    noFast = true;
+    skip = openPlain ? openBytes : 0; // a plain event's bytes went out as they came
+    const pieces = openPieces();
+    open = [];
+    held = [];
+    for (const c of pieces) {
+      held.push(c);
+      forward(controller, callLoaded(core, () => rewriter.push(c)));
+      if (rewriter.failed) return failure();
+    }
+  };
+  /** The core reads one event (or a few) held in `pieces`: `{n, completed, err}`; n: bytes before a failure. */
+  const inspect = (pieces) => {
+    stats.inspected += 1;
+    const rw = callLoaded(core, () => new core.StreamRewriter(false));
+    try {
+      let n = 0;
+      for (const p of pieces) n += callLoaded(core, () => rw.push(p));
+      n += callLoaded(core, () => rw.finish());
+      if (rw.failed) return { n, err: failureOf(rw) };
+      return { n, completed: rw.completed };
+    } finally {
+      try {
+        rw.free();
+      } catch {}
+    }
+  };
+
+  /** The unfinished event's bytes (fast way) as views. */
+  const openPieces = () => (open.length ? (openOff ? [open[0].subarray(openOff), ...open.slice(1)] : open.slice()) : []);
+  /** Fast way, one chunk: returns an error to end with, or undefined. */
+  const fast = (controller, c) => {
+    stats.fast += 1;
+    const len = c.byteLength;
+    const lf = lastLf;
+    lastLf = c[len - 1] === LF;
+    const b = searchable(c);
+    if (openPlain === undefined) {
+      // The unfinished event's head was cut by the chunk edge (or starts here): read it now.
+      openPlain = openBytes ? plainHeadAcross(openPieces(), c) : plainHead(c, 0, b);
+      if (openPlain) for (const p of openPieces()) enqueue(controller, p);
+    }
+    // A view into a larger buffer (Bun's fetch reads into 256 KB ones): what is kept past this
+    // chunk is copied, so that the buffer is not pinned while the event goes on.
+    const pinned = c.buffer.byteLength > 2 * len + 4096;
+    const B = lastBoundary(c, len, lf, b);
+    if (B < 0) {
+      // No blank line: the unfinished event goes on.
+      if (openPlain) enqueue(controller, c);
+      if (!open.length) openOff = 0;
+      open.push(pinned ? c.slice() : c);
+      openBytes += len;
+      if (openBytes > FALLBACK_BYTES) return toCore(controller);
+      return;
+    }
+    let from = 0; // c[..from] went out or was judged
+    // The event held from earlier chunks ends at the first blank line: the core reads it.
+    if (!openPlain) {
+      const b1 = firstBoundary(c, lf, b);
+      const pieces = openPieces();
+      pieces.push(c.subarray(0, b1));
+      const r = inspect(pieces);
+      if (r.err) {
+        forwardPieces(controller, pieces, r.n);
+        return r.err;
+      }
+      if (r.completed) completed = true;
+      forwardPieces(controller, pieces, Infinity);
+      from = b1;
+    }
+    // The events that end the chunk, back to the last plain one (or the one just read): the core
+    // reads them together, in order (the first failure among them wins, as in one parse).
+    let start = B;
+    for (let walk = 0; walk < 16 && start > from; walk++) {
+      const S = Math.max(lastBoundary(c, start - 1, lf, b), from);
+      if ((S === 0 && openPlain) || plainHead(c, S, b)) break; // S === 0: the plain event from earlier chunks
+      start = S;
+    }
+    if (start < B) {
+      const r = inspect([c.subarray(start, B)]);
+      if (r.err) {
+        enqueue(controller, c.subarray(from, start + r.n));
+        return r.err;
+      }
+      if (r.completed) completed = true;
+    }
+    // The unfinished event at the end: plain ones go out now, others wait for their blank line.
+    open.length = 0;
+    openOff = pinned ? 0 : B;
+    if (B < len) open.push(pinned ? c.slice(B) : c);
+    openBytes = len - B;
+    openPlain = B < len ? plainHead(c, B, b) : undefined;
+    if (B === len || openPlain) enqueue(controller, from ? c.subarray(from) : c);
+    else enqueue(controller, c.subarray(from, B));
+  };
+  const forwardPieces = (controller, pieces, n) => {
+    for (const p of pieces) {
+      if (n <= 0) break;
+      enqueue(controller, p.byteLength <= n ? p : p.subarray(0, n));
+      n -= p.byteLength;
+    }
+  };
+
+  begin(res);
   const body = new ReadableStream({
     start() {
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
-      timer = unref(setTimeout(watch, stallMs));
+      arm();
     },
     async pull(controller) {
       if (pendingError) return controller.error(pendingError);
@@ -102,30 +427,65 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       while (!closed) {
         let chunk;
         try {
-          readSince = Date.now();
-          timer ??= unref(setTimeout(watch, stallMs));
+          pending = true;
+          if (!timer) arm();
           chunk = await reader.read();
-          readSince = 0;
+          pending = false;
+          reads += 1;
           if (closed) return; // the consumer cancelled while the read was pending
-          if (stopped) return end(controller, stopped);
+          if (stopped) {
+            if ((await end(controller, stopped)) === "restarted") continue;
+            return;
+          }
+          let err;
           if (chunk.done) {
-            const n = callLoaded(core, () => rewriter.finish());
-            if (rewriter.failed) return end(controller, failure());
+            if (rewriter) {
+              const n = callLoaded(core, () => rewriter.finish());
+              if (rewriter.failed) err = failure();
+              else {
+                forward(controller, n);
+                completed ||= rewriter.completed;
+              }
+            } else if (openBytes && (!openPlain || !completed)) {
+              // The last event (a plain one too when no completion was seen: the core has the last word).
+              const pieces = openPieces();
+              const r = inspect(pieces);
+              if (!openPlain) forwardPieces(controller, pieces, r.n);
+              if (r.err) err = r.err;
+              else if (r.completed) completed = true;
+            }
+            err ??= completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete");
+            if ((await end(controller, err)) === "restarted") continue;
+            return;
+          }
+          const c = chunk.value;
+          if (!c.byteLength) continue;
+          if (!rewriter) {
+            err = fast(controller, c);
+          } else {
+            stats.core += 1;
+            if (!sawCr && c.indexOf(CR) >= 0) sawCr = true;
+            held.push(c);
+            const n = callLoaded(core, () => rewriter.push(c));
             forward(controller, n);
-            return end(controller, rewriter.completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete"));
+            if (rewriter.failed) err = failure();
+            else if (!noFast && !sawCr && rewriter.outputStarted) {
+              lastLf = c[c.byteLength - 1] === LF;
+              toFast(controller);
+            }
           }
-          held.push(chunk.value);
-          const n = callLoaded(core, () => rewriter.push(chunk.value));
-          forward(controller, n);
-          if (rewriter.failed) {
+          if (err) {
             reader.cancel().catch(() => {});
-            return end(controller, failure());
+            if ((await end(controller, err)) === "restarted") continue;
+            return;
           }
-          if (n) return;
+          if (sentNow) return;
         } catch (err) {
+          pending = false;
           reader.cancel().catch(() => {});
-          if (stopped) return end(controller, stopped);
-          return end(controller, err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err));
+          const e = stopped ?? (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err));
+          if ((await end(controller, e)) === "restarted") continue;
+          return;
         }
       }
     },
@@ -133,18 +493,17 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       closed = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      try {
-        rewriter.free();
-      } catch {}
+      freeRewriter();
       return reader.cancel(reason);
     },
   });
   const headers = new Headers(res.headers);
   headers.delete("content-length");
   headers.delete("content-encoding");
-  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+  const out = new Response(body, { status: res.status, statusText: res.statusText, headers });
+  statsOf.set(out, stats);
+  return out;
 }
-
 /** A read that failed (the connection was reset or closed mid-body), in words; the core's own errors (sse-*) as they are. */
 export function brokenConnection(err) {
   if (String(err?.code).startsWith("sse-")) return new ChatGPTStreamError(err.message, err.code);
