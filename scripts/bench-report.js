@@ -256,8 +256,8 @@ run itself.
   ~30 % off the startup module, not 60 %: what a turn needs is most of the code (serde_json's parser and
   \`Value\`, serde derives per type, float formatting, dlmalloc, the transform and the SSE code). Reaching
   250 / 100 KB would need hand-written readers in place of serde for the pool, the rate limits and the
-  token replies, and the catalog outside the startup module (docs/benchmarks.md, "wasm size, round two"
-  and "round three").
+  token replies, and the catalog outside the startup module (docs/wasm-size.md: what each
+  module holds, function by function, and the cuts measured so far).
 
 ## Details
 
