@@ -13,9 +13,7 @@ fn main() {
         .unwrap_or(20);
     let body = std::fs::read_to_string(path).expect("read");
     let catalog = Catalog::bundled();
-    let options = Options {
-        default_model: None,
-    };
+    let options = Options::default();
     let mut best = f64::MAX;
     let mut out_len = 0;
     for _ in 0..rounds {
