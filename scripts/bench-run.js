@@ -11,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { writeFixtures } from "./gen-fixtures.js";
 import { renderConsole, renderMarkdown, renderSvg } from "./bench-report.js";
 import { runTurnBench, renderTurn } from "./bench-turn.js";
+import { spread } from "./bench-stats.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -83,16 +84,6 @@ function run(rt, kase, extra = []) {
   return { ...out, wallMs };
 }
 
-function spread(xs) {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => {
-    const i = (s.length - 1) * p;
-    const lo = Math.floor(i);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-  };
-  return { median: q(0.5), p25: q(0.25), p75: q(0.75), min: s[0], n: s.length };
-}
 
 /** Fresh processes, interleaved across implementations; the spread of each numeric field. */
 function repeat(rt, kase, impls, times) {

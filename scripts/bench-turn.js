@@ -26,6 +26,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { spread } from "./bench-stats.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIST = new URL("../dist/", import.meta.url);
@@ -33,16 +34,6 @@ const STEPS = process.argv.includes("--quick") ? 6 : 12; // requests per measure
 const THROTTLE_BPS = 20e6;
 const now = () => performance.now();
 
-function spread(xs) {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => {
-    const i = (s.length - 1) * p;
-    const lo = Math.floor(i);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-  };
-  return { median: q(0.5), p25: q(0.25), p75: q(0.75), min: s[0], n: s.length };
-}
 
 // ---------------------------------------------------------------- micro: transform + zstd vs the JSON floor (Bun)
 async function micro(fixDir, quick) {

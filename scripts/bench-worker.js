@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { spread } from "./bench-stats.js";
 
 const [kase, fixDir, ...flags] = process.argv.slice(2);
 const quick = flags.includes("--quick");
@@ -179,15 +180,7 @@ async function ourWrapper() {
 }
 
 // ---------------------------------------------------------------- measurement
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => {
-    const i = (s.length - 1) * p;
-    const lo = Math.floor(i);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-  };
-  return { median: q(0.5), p25: q(0.25), p75: q(0.75), min: s[0], n: s.length };
-}
+const stats = spread;
 
 /** Interleaved rounds: each round times every implementation once (a batch of k calls, k chosen so a batch
  * lasts ≥ batchMs), rotating the order; stops after `budgetMs` (and at least minRounds). Milliseconds per call.
