@@ -34,10 +34,13 @@ export type ChatgptPluginOptions = {
   apiBase?: string;
   /** Let a project pinned to an account rotate to an account outside its pin (OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN=1). Default off. */
   accountsLeavePin?: boolean | string;
-  /** Refresh tokens of pooled accounts in the OS keychain; the pool files keep a reference (OPENCODE_CODEX_KEYCHAIN=1). Default off. */
+  /** Refresh tokens (auth.json's and the pooled accounts') in the OS keychain; the files keep a reference (OPENCODE_CODEX_KEYCHAIN=1). Default off. */
   keychain?: boolean | string;
   /** `/responses` bodies zstd-encoded as the Codex CLI sends them (runtime zstd: Bun, Node >= 22.15); false: plain JSON (OPENCODE_CODEX_COMPRESS=0). Default on. */
   compressRequests?: boolean | string;
+  /** The responses-lite request shape for catalog entries marked `use_responses_lite` (the gpt-5.6 family, gpt-6-astra), as the
+   * Codex CLI sends them; false: the full Responses shape for every model (OPENCODE_CODEX_RESPONSES_LITE=0). Default on. */
+  responsesLite?: boolean | string;
   /** Debug lines on stderr, never holding tokens, codes or verifiers (OPENCODE_CODEX_DEBUG=1). Default off. */
   debug?: boolean | string | number;
 };
