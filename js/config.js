@@ -31,6 +31,9 @@ export function resolveConfig(options = {}, env = process.env) {
     const n = Number(v);
     return Number.isFinite(n) && n > 0 ? n : fallback;
   };
+  // Switches: off-by-default ones are on only for 1/true/yes; on-by-default ones are off only for 0/false/no/off.
+  const optIn = (opt, name) => ["1", "true", "yes"].includes(String(pick(opt, name, "")).toLowerCase());
+  const optOut = (opt, name) => !["0", "false", "no", "off"].includes(String(pick(opt, name, "1")).toLowerCase());
   return {
     endpoint: trimSlash(pick("endpoint", "OPENCODE_CODEX_ENDPOINT", DEFAULT_ENDPOINT)),
     issuer: trimSlash(pick("issuer", "OPENCODE_CODEX_ISSUER", DEFAULT_ISSUER)),
@@ -45,14 +48,14 @@ export function resolveConfig(options = {}, env = process.env) {
     authTimeoutMs: number(pick("authTimeoutMs", "OPENCODE_AUTH_TIMEOUT", 5 * 60_000), 5 * 60_000),
     stallSeconds: number(pick("stallSeconds", "OPENCODE_CODEX_STALL_SECONDS", 300), 300),
     // Accounts: a project pinned with `accounts use --project` may rotate to other accounts (src/accounts/select.rs).
-    accountsLeavePin: ["1", "true", "yes"].includes(String(pick("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN", "")).toLowerCase()),
+    accountsLeavePin: optIn("accountsLeavePin", "OPENCODE_CODEX_ACCOUNTS_LEAVE_PIN"),
     // Accounts: refresh tokens of pooled accounts in the OS keychain (js/accounts/keychain.js).
-    keychain: ["1", "true", "yes"].includes(String(pick("keychain", "OPENCODE_CODEX_KEYCHAIN", "")).toLowerCase()),
+    keychain: optIn("keychain", "OPENCODE_CODEX_KEYCHAIN"),
     // The responses-lite request shape for catalog entries marked use_responses_lite (src/request/transform/lite.rs);
     // off: the full Responses shape for every model.
-    responsesLite: !["0", "false", "no", "off"].includes(String(pick("responsesLite", "OPENCODE_CODEX_RESPONSES_LITE", "1")).toLowerCase()),
+    responsesLite: optOut("responsesLite", "OPENCODE_CODEX_RESPONSES_LITE"),
     // `/responses` bodies zstd-compressed as the Codex CLI sends them (requestEncoding below); off: always plain JSON.
-    compressRequests: !["0", "false", "no", "off"].includes(String(pick("compressRequests", "OPENCODE_CODEX_COMPRESS", "1")).toLowerCase()),
+    compressRequests: optOut("compressRequests", "OPENCODE_CODEX_COMPRESS"),
     debug: Boolean(pick("debug", "OPENCODE_CODEX_DEBUG", "") && String(pick("debug", "OPENCODE_CODEX_DEBUG", "")) !== "0"),
   };
 }

@@ -80,7 +80,7 @@ async function server(input, options) {
         // With the keychain on, auth.json's `refresh` names the keychain's item: revealed for a refresh, concealed when the new login is saved.
         const credentials = createCredentials({ getAuth, client: input?.client, cfg, authPath: defaultAuthPath(), log, notice: warn, secrets: authSecrets });
         const refreshModels = startModelsRefresh({ cfg, credentials, log: log ?? (() => {}) });
-        const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, log, ...deps });
+        const makeFetch = (deps) => createCodexFetch({ cfg, quota, notice, refreshModels, ...deps });
         const project = projectOf(input?.worktree && input.worktree !== "/" ? input.worktree : (input?.directory ?? process.cwd()));
         return { apiKey: OAUTH_DUMMY_KEY, baseURL: cfg.endpoint, fetch: createRotatingFetch({ makeFetch, credentials, cfg, project, notice, log }) };
       },

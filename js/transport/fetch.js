@@ -207,7 +207,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
           res = await attempt();
           if (res.status < 400 || res.status >= 500) {
             liteRefused = true;
-            log?.(`the backend refused a responses-lite request (HTTP ${refusedStatus}: ${String(info.message ?? "").slice(0, 200)}); the full Responses shape is used for the rest of this process`);
+            log(`the backend refused a responses-lite request (HTTP ${refusedStatus}: ${String(info.message ?? "").slice(0, 200)}); the full Responses shape is used for the rest of this process`);
           }
         }
       }
