@@ -99,54 +99,44 @@ pub(super) fn strip_image_detail(input: &str) -> Option<String> {
     memchr::memmem::find(input.as_bytes(), b"\"detail\"")?;
     let mut out = String::with_capacity(input.len());
     let mut sc = Scanner::new(input);
-    let mut changed = false;
-    let mut walk = || -> Result<(), super::scan::SyntaxError> {
-        sc.begin_array()?;
-        out.push('[');
-        let mut first = true;
-        while sc.next_element(&mut first)? {
-            if !out.ends_with('[') {
+    let changed = copy_array(&mut sc, input, &mut out, |sc, out| {
+        sc.begin_object()?;
+        out.push('{');
+        let mut changed = false;
+        let mut first_key = true;
+        while let Some(key) = sc.next_key(&mut first_key)? {
+            if !out.ends_with('{') {
                 out.push(',');
             }
-            if sc.peek() != Some(b'{') {
-                let v = sc.value()?;
-                out.push_str(input.get(v.start..v.end).unwrap_or("null"));
-                continue;
+            out.push_str(raw(input, key.span));
+            out.push(':');
+            let name = decode(input, key);
+            if matches!(name.as_deref(), Some("content" | "output")) && sc.peek() == Some(b'[') {
+                changed |= copy_array(sc, input, out, |sc, out| copy_part(sc, input, out))?;
+            } else {
+                out.push_str(raw(input, sc.value()?));
             }
-            sc.begin_object()?;
-            out.push('{');
-            let mut first_key = true;
-            while let Some(key) = sc.next_key(&mut first_key)? {
-                if !out.ends_with('{') {
-                    out.push(',');
-                }
-                out.push_str(input.get(key.span.start..key.span.end).unwrap_or("\"\""));
-                out.push(':');
-                let name = decode(input, key);
-                if matches!(name.as_deref(), Some("content" | "output")) && sc.peek() == Some(b'[')
-                {
-                    changed |= copy_parts(&mut sc, input, &mut out)?;
-                } else {
-                    let v = sc.value()?;
-                    out.push_str(input.get(v.start..v.end).unwrap_or("null"));
-                }
-            }
-            out.push('}');
         }
-        out.push(']');
-        sc.finish()
-    };
-    walk().ok()?;
+        out.push('}');
+        Ok(changed)
+    })
+    .and_then(|changed| sc.finish().map(|()| changed))
+    .ok()?;
     changed.then_some(out)
 }
 
-/// Copies an array of content parts, leaving out `detail` in `input_image` parts; true if it did.
-fn copy_parts(
-    sc: &mut Scanner<'_>,
-    text: &str,
+fn raw(text: &str, s: Span) -> &str {
+    text.get(s.start..s.end).unwrap_or("null")
+}
+
+/// Copies the array at the scanner into `out`: elements that are not objects as they are, objects
+/// through `object` (which says whether it changed one); true if any was changed.
+fn copy_array<'a>(
+    sc: &mut Scanner<'a>,
+    text: &'a str,
     out: &mut String,
+    mut object: impl FnMut(&mut Scanner<'a>, &mut String) -> Result<bool, super::scan::SyntaxError>,
 ) -> Result<bool, super::scan::SyntaxError> {
-    let raw = |s: Span| text.get(s.start..s.end).unwrap_or("null");
     let mut changed = false;
     sc.begin_array()?;
     out.push('[');
@@ -155,44 +145,53 @@ fn copy_parts(
         if !out.ends_with('[') {
             out.push(',');
         }
-        if sc.peek() != Some(b'{') {
-            out.push_str(raw(sc.value()?));
-            continue;
+        if sc.peek() == Some(b'{') {
+            changed |= object(sc, out)?;
+        } else {
+            out.push_str(raw(text, sc.value()?));
         }
-        let part = sc.value()?;
-        let mut inner = Scanner::at(text, part.start);
-        inner.begin_object()?;
-        let mut members: Vec<(Span, Span, bool)> = Vec::new();
-        let mut image = false;
-        let mut first_key = true;
-        while let Some(key) = inner.next_key(&mut first_key)? {
-            let (value, string) = inner.value_or_string()?;
-            let name = decode(text, key);
-            if name.as_deref() == Some("type") {
-                image = string
-                    .and_then(|s| decode(text, s))
-                    .is_some_and(|t| t == "input_image");
-            }
-            members.push((key.span, value, name.as_deref() == Some("detail")));
-        }
-        if !image || !members.iter().any(|m| m.2) {
-            out.push_str(raw(part));
-            continue;
-        }
-        changed = true;
-        out.push('{');
-        for (key, value, _) in members.iter().filter(|m| !m.2) {
-            if !out.ends_with('{') {
-                out.push(',');
-            }
-            out.push_str(raw(*key));
-            out.push(':');
-            out.push_str(raw(*value));
-        }
-        out.push('}');
     }
     out.push(']');
     Ok(changed)
+}
+
+/// Copies one content part, leaving out `detail` when it is an `input_image`; true if it did.
+fn copy_part(
+    sc: &mut Scanner<'_>,
+    text: &str,
+    out: &mut String,
+) -> Result<bool, super::scan::SyntaxError> {
+    let part = sc.value()?;
+    let mut inner = Scanner::at(text, part.start);
+    inner.begin_object()?;
+    let mut members: Vec<(Span, Span, bool)> = Vec::new();
+    let mut image = false;
+    let mut first_key = true;
+    while let Some(key) = inner.next_key(&mut first_key)? {
+        let (value, string) = inner.value_or_string()?;
+        let name = decode(text, key);
+        if name.as_deref() == Some("type") {
+            image = string
+                .and_then(|s| decode(text, s))
+                .is_some_and(|t| t == "input_image");
+        }
+        members.push((key.span, value, name.as_deref() == Some("detail")));
+    }
+    if !image || !members.iter().any(|m| m.2) {
+        out.push_str(raw(text, part));
+        return Ok(false);
+    }
+    out.push('{');
+    for (key, value, _) in members.iter().filter(|m| !m.2) {
+        if !out.ends_with('{') {
+            out.push(',');
+        }
+        out.push_str(raw(text, *key));
+        out.push(':');
+        out.push_str(raw(text, *value));
+    }
+    out.push('}');
+    Ok(true)
 }
 
 /// Whether a refusal of a lite request should be answered by sending the same request once in the
