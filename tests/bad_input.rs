@@ -94,7 +94,10 @@ fn instructions_of(out: &Value) -> &Value {
 
 /// The conversation sent, without the responses-lite opening (tools, instructions).
 fn conversation_of(out: &Value) -> &[Value] {
-    let items = out["input"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let items = out["input"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let lite = out["input"][0]["type"] == "additional_tools";
     items.get(if lite { 2 } else { 0 }..).unwrap_or_default()
 }
@@ -224,10 +227,9 @@ fn cases() -> Vec<(String, Box<dyn Fn() -> Check>)> {
                 r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}"#;
             let items = vec![item; 50_000].join(",");
             let out = transformed(&format!(r#"{{"instructions":"i","input":[{items}]}}"#))?;
-            check(
-                conversation_of(&out).len() == 50_000,
-                || "items lost".into(),
-            )
+            check(conversation_of(&out).len() == 50_000, || {
+                "items lost".into()
+            })
         }),
     );
     add(

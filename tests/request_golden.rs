@@ -34,7 +34,11 @@ fn check_as(input: &str, name: &str, model: Option<&str>) {
     let raw: HashMap<String, Box<RawValue>> = serde_json::from_str(&input).unwrap();
     for key in ["tools", "instructions"] {
         if let Some(value) = raw.get(key) {
-            let sent_as = if out.lite && key == "instructions" { "text" } else { key };
+            let sent_as = if out.lite && key == "instructions" {
+                "text"
+            } else {
+                key
+            };
             assert!(
                 out.body.contains(&format!("\"{sent_as}\":{}", value.get())),
                 "{name}: {key} was not copied verbatim"
