@@ -9,7 +9,8 @@
 //! | [`usage`] | the usage windows: the usage endpoint and reply headers → the TUI status, sidebar and `usage` table |
 //! | `wasm` | the only wasm-bindgen layer (wasm32 only), one export module per part |
 //!
-//! Shared by the parts: [`error`] (the coded-error trait), [`num`] (decimal parsing), [`random`]
+//! Shared by the parts: [`error`] (the coded-error trait), [`json`] (JSON in and out without serde
+//! derives), [`num`] (decimal parsing), [`random`]
 //! (the secure random source).
 //!
 //! What it never does: network, files, clocks or logging. The JS shim does all I/O and hands
@@ -19,6 +20,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod json;
 pub mod num;
 pub mod random;
 pub mod request;

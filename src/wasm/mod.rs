@@ -87,6 +87,19 @@ fn json_to_js(text: serde_json::Result<String>) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
 }
 
+/// A result the core wrote as JSON text ([`crate::json`]) as a plain JS value (`JSON.parse`).
+#[inline(never)]
+pub(crate) fn json_text_to_js(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
+}
+
+/// A plain JS value as a [`serde_json::Value`] (through `JSON.stringify`), for readers written with
+/// [`crate::json::Fields`] in place of serde derives.
+#[inline(never)]
+pub(crate) fn value_from_js(value: &JsValue) -> Result<serde_json::Value, String> {
+    crate::json::parse(&js_to_json(value)?)
+}
+
 /// Reads a plain JS value into a core type through `JSON.stringify` (see [`to_js`]).
 #[inline(never)]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {

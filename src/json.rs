@@ -1,0 +1,365 @@
+//! JSON in and out of the core's types without serde derives: values are parsed into one
+//! [`serde_json::Value`] (the only `Deserialize` instance the startup module links) and read field
+//! by field through [`Fields`]; results are written in field order by [`Obj`] (the only
+//! `Serialize` instances are `Value`'s and `str`'s).
+//!
+//! Why (issue 18, docs/wasm-size.md): every `#[derive(Deserialize)]` type instantiated serde's
+//! visitor machinery over serde_json's deserializer (2–10 KB of wasm each, plus the error
+//! formatting of `f64` it drags in), and every `#[derive(Serialize)]` its own serializer calls. A
+//! reader over `Value` costs a few dozen bytes per field. The wording of errors follows serde's
+//! (`missing field `x``, `invalid type: … expected …`), so messages did not change.
+//!
+//! Decides nothing about any protocol; never fails on well-formed input the derives accepted.
+
+use serde_json::{Map, Value};
+
+/// Parses JSON text into a [`Value`] (serde_json's error text on failure).
+pub fn parse(text: &str) -> Result<Value, String> {
+    serde_json::from_str::<Value>(text).map_err(|e| e.to_string())
+}
+
+/// serde's name for the kind of a value, for "invalid type" errors.
+fn kind(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => "floating point".into(),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".into(),
+        Value::Object(_) => "map".into(),
+    }
+}
+
+/// serde's "invalid type" error for `v` where `expected` was wanted.
+pub fn invalid(v: &Value, expected: &str) -> String {
+    format!("invalid type: {}, expected {expected}", kind(v))
+}
+
+/// serde's "missing field" error.
+pub fn missing(key: &str) -> String {
+    format!("missing field `{key}`")
+}
+
+/// The fields of a JSON object, read one by one. `null` reads as absent for `Option`s, as serde's
+/// derive does; a field of the wrong type is an error naming it.
+#[derive(Clone, Copy)]
+pub struct Fields<'a>(pub &'a Map<String, Value>);
+
+impl<'a> Fields<'a> {
+    /// The object in `v`, or serde's error naming what was expected (`what`, e.g. "struct Pool").
+    pub fn of(v: &'a Value, what: &str) -> Result<Self, String> {
+        match v {
+            Value::Object(m) => Ok(Fields(m)),
+            other => Err(invalid(other, what)),
+        }
+    }
+
+    /// The raw value, `None` when absent or `null`.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn typed<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        read: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| format!("{} at `{key}`", invalid(v, expected))),
+        }
+    }
+
+    pub fn str(&self, key: &str) -> Result<Option<&'a str>, String> {
+        self.typed(key, "a string", Value::as_str)
+    }
+
+    pub fn string(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.str(key)?.map(str::to_string))
+    }
+
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, String> {
+        self.typed(key, "a boolean", Value::as_bool)
+    }
+
+    pub fn f64(&self, key: &str) -> Result<Option<f64>, String> {
+        self.typed(key, "f64", Value::as_f64)
+    }
+
+    pub fn i64(&self, key: &str) -> Result<Option<i64>, String> {
+        self.typed(key, "i64", Value::as_i64)
+    }
+
+    pub fn u64(&self, key: &str) -> Result<Option<u64>, String> {
+        self.typed(key, "u64", Value::as_u64)
+    }
+
+    pub fn u32(&self, key: &str) -> Result<Option<u32>, String> {
+        self.typed(key, "u32", |v| {
+            v.as_u64().and_then(|n| u32::try_from(n).ok())
+        })
+    }
+
+    pub fn array(&self, key: &str) -> Result<Option<&'a [Value]>, String> {
+        self.typed(key, "a sequence", |v| v.as_array().map(Vec::as_slice))
+    }
+
+    pub fn object(&self, key: &str) -> Result<Option<Fields<'a>>, String> {
+        self.typed(key, "a map", |v| v.as_object().map(Fields))
+    }
+
+    /// A field that must be present (and not `null`): serde's "missing field" otherwise.
+    pub fn need<T>(&self, key: &str, value: Result<Option<T>, String>) -> Result<T, String> {
+        value?.ok_or_else(|| missing(key))
+    }
+}
+
+/// Reads every element of a JSON array with `read`; the first error wins.
+pub fn each<T>(
+    items: &[Value],
+    mut read: impl FnMut(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    items.iter().map(&mut read).collect()
+}
+
+/// Writes `s` as a JSON string (quotes and escapes) onto `out`.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Writes a number as serde_json does (`null` when not finite: JSON has no NaN or infinity).
+pub fn write_f64(out: &mut String, v: f64) {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => out.push_str(&n.to_string()),
+        None => out.push_str("null"),
+    }
+}
+
+/// A JSON object being written, fields in the order they are added.
+pub struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    /// Opens an object on `out`; [`Obj::end`] closes it.
+    pub fn start(out: &'a mut String) -> Self {
+        out.push('{');
+        Obj { out, first: true }
+    }
+
+    /// Writes `"key":` and returns the buffer for the value, which the caller writes.
+    pub fn key(&mut self, key: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(':');
+        self.out
+    }
+
+    pub fn str(&mut self, key: &str, v: &str) -> &mut Self {
+        write_str(self.key(key), v);
+        self
+    }
+
+    pub fn f64(&mut self, key: &str, v: f64) -> &mut Self {
+        write_f64(self.key(key), v);
+        self
+    }
+
+    pub fn i64(&mut self, key: &str, v: i64) -> &mut Self {
+        let out = self.key(key);
+        out.push_str(&v.to_string());
+        self
+    }
+
+    pub fn u64(&mut self, key: &str, v: u64) -> &mut Self {
+        let out = self.key(key);
+        out.push_str(&v.to_string());
+        self
+    }
+
+    pub fn bool(&mut self, key: &str, v: bool) -> &mut Self {
+        self.key(key).push_str(if v { "true" } else { "false" });
+        self
+    }
+
+    pub fn null(&mut self, key: &str) -> &mut Self {
+        self.key(key).push_str("null");
+        self
+    }
+
+    /// Writes raw JSON text (already valid JSON) as the value of `key`.
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        self.key(key).push_str(json);
+        self
+    }
+
+    /// A nested value written by `write` (an object through [`Obj::start`], an array through [`arr`]).
+    pub fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+        write(self.key(key));
+        self
+    }
+
+    /// An optional string: `null` when `None` (serde's derive without `skip_serializing_if`).
+    pub fn opt_str(&mut self, key: &str, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(s) => self.str(key, s),
+            None => self.null(key),
+        }
+    }
+
+    /// An optional number: `null` when `None`.
+    pub fn opt_f64(&mut self, key: &str, v: Option<f64>) -> &mut Self {
+        match v {
+            Some(n) => self.f64(key, n),
+            None => self.null(key),
+        }
+    }
+
+    /// An optional boolean: `null` when `None`.
+    pub fn opt_bool(&mut self, key: &str, v: Option<bool>) -> &mut Self {
+        match v {
+            Some(b) => self.bool(key, b),
+            None => self.null(key),
+        }
+    }
+
+    pub fn end(&mut self) {
+        self.out.push('}');
+    }
+}
+
+/// Writes a JSON array of `items`, each by `write`.
+pub fn arr<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write(out, item);
+    }
+    out.push(']');
+}
+
+/// An object written by `write` into a new string.
+pub fn object(write: impl FnOnce(&mut Obj)) -> String {
+    let mut out = String::new();
+    let mut o = Obj::start(&mut out);
+    write(&mut o);
+    o.end();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    use proptest::prelude::*;
+
+    #[test]
+    fn reads_fields_with_serdes_wording() {
+        let v =
+            parse(r#"{"a":"x","n":3,"f":1.5,"b":true,"z":null,"o":{"k":1},"l":[1,2]}"#).unwrap();
+        let f = Fields::of(&v, "struct T").unwrap();
+        assert_eq!(f.str("a"), Ok(Some("x")));
+        assert_eq!(f.str("z"), Ok(None));
+        assert_eq!(f.str("missing"), Ok(None));
+        assert_eq!(f.u64("n"), Ok(Some(3)));
+        assert_eq!(f.f64("f"), Ok(Some(1.5)));
+        assert_eq!(f.bool("b"), Ok(Some(true)));
+        assert_eq!(f.array("l").map(|a| a.map(<[Value]>::len)), Ok(Some(2)));
+        assert!(f.object("o").unwrap().is_some());
+        assert_eq!(
+            f.str("n"),
+            Err("invalid type: integer `3`, expected a string at `n`".into())
+        );
+        assert_eq!(
+            f.u64("f"),
+            Err("invalid type: floating point, expected u64 at `f`".into())
+        );
+        assert_eq!(f.need("z", f.str("z")), Err("missing field `z`".into()));
+        assert_eq!(
+            Fields::of(&Value::from(1), "struct T").err(),
+            Some("invalid type: integer `1`, expected struct T".into())
+        );
+    }
+
+    #[test]
+    fn writes_objects_in_field_order() {
+        let text = object(|o| {
+            o.str("b", "q\"\\\n\u{1}é")
+                .f64("a", 1.5)
+                .opt_str("n", None)
+                .bool("t", true)
+                .with("l", |out| {
+                    arr(out, &[1u64, 2], |out, n| out.push_str(&n.to_string()))
+                })
+                .with("o", |out| {
+                    let mut inner = Obj::start(out);
+                    inner.u64("k", 7);
+                    inner.end();
+                });
+        });
+        assert_eq!(
+            text,
+            r#"{"b":"q\"\\\n\u0001é","a":1.5,"n":null,"t":true,"l":[1,2],"o":{"k":7}}"#
+        );
+        assert_eq!(
+            object(|o| {
+                o.f64("x", f64::NAN);
+            }),
+            r#"{"x":null}"#
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest! {
+        /// Any string written by `write_str` reads back as itself, as serde_json writes it.
+        #[test]
+        fn strings_round_trip(s in any::<String>()) {
+            let mut out = String::new();
+            write_str(&mut out, &s);
+            prop_assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s.clone());
+            prop_assert_eq!(out, serde_json::to_string(&s).unwrap());
+        }
+
+        /// Numbers are written as serde_json writes an `f64` (`null` when not finite).
+        #[test]
+        fn numbers_as_serde_json_writes_them(v in any::<f64>()) {
+            let text = object(|o| { o.f64("v", v); });
+            prop_assert_eq!(text, format!(r#"{{"v":{}}}"#, serde_json::to_string(&v).unwrap()));
+        }
+    }
+}
