@@ -2,11 +2,11 @@
 // `keychain`, else OPENCODE_CODEX_KEYCHAIN), and where its trouble is said. Its own small module so the
 // plugin's load sets it without importing the keychain itself (js/accounts/keychain.js, which
 // re-exports these). Decides nothing else; touches no file and no keychain.
-import { PACKAGE_NAME } from "../config.js";
+import { PACKAGE_NAME, resolveConfig } from "../config.js";
 
-/** Whether the environment asks for the keychain (OPENCODE_CODEX_KEYCHAIN=1/true/yes). */
+/** Whether the environment asks for the keychain (OPENCODE_CODEX_KEYCHAIN=1/true/yes): config.js's reading of it. */
 export function keychainWanted(env = process.env) {
-  return ["1", "true", "yes"].includes(String(env.OPENCODE_CODEX_KEYCHAIN ?? "").toLowerCase());
+  return resolveConfig({}, env).keychain;
 }
 
 // null: follow the environment
