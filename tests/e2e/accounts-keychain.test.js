@@ -7,14 +7,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { makeSandbox, runProcess, OPENCODE, DIST } from "../helpers/sandbox.js";
-import { startMockIssuer, playBrowser } from "../helpers/mock-issuer.js";
+import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream } from "../helpers/mock-backend.js";
 import { secretTool, startSecretService } from "../helpers/keyring.js";
+import { tmuxServer, browserLogin } from "../helpers/tmux.js";
 import { chatgptToken } from "../helpers/jwt.js";
 import { joinLogin } from "../../dist/accounts/pool.js";
 import { shadowPath } from "../../dist/accounts/rotation.js";
@@ -200,42 +199,9 @@ test("opencode auth login with the keychain on: auth.json never holds the clear 
   const issuer = await startMockIssuer({ accountId: "acc-kc-login" });
   const api = await startMockBackend({ handler: (req) => (req.url.startsWith("/backend-api/codex/responses") ? textStream("answered after a keychain login") : undefined) });
   const sb = makeSandbox();
-  const tmux = (args, env) => {
-    const r = spawnSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", env });
-    if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
-    return r.stdout;
-  };
-  const pane = () => tmux(["capture-pane", "-p", "-J", "-S", "-", "-t", "login"]);
-  const waitFor = async (what, predicate, timeoutMs) => {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = predicate(pane());
-      if (hit) return hit;
-      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  const selected = (text) => text.match(/●\s+(.+?)\s*$/m)?.[1];
+  const server = tmuxServer(SOCKET);
   try {
-    const srv = net.createServer();
-    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-    const port = srv.address().port;
-    await new Promise((r) => srv.close(r));
-    const env = { ...sb.env, TERM: "xterm-256color", OPENCODE_CODEX_ISSUER: issuer.url, OPENCODE_CODEX_CALLBACK_PORT: String(port), OPENCODE_AUTH_TIMEOUT: "180000", BROWSER: "none", OPENCODE_CODEX_KEYCHAIN: "1", DBUS_SESSION_BUS_ADDRESS: ss.address };
-    tmux(["new-session", "-d", "-s", "login", "-x", "160", "-y", "45", `cd '${sb.work}' && '${OPENCODE}' auth login; echo "EXIT=$?"; sleep 300`], env);
-    await waitFor("the provider prompt", (t) => t.includes("Select provider") && selected(t), 180_000);
-    for (let i = 0; i < 12 && !/^OpenAI\b/.test(selected(pane()) ?? ""); i++) {
-      tmux(["send-keys", "-t", "login", "Down"]);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    assert.match(selected(pane()), /^OpenAI\b/);
-    tmux(["send-keys", "-t", "login", "Enter"]);
-    await waitFor("the login methods", (t) => t.includes("Login method") && t.includes("ChatGPT Plus/Pro (browser)"), 60_000);
-    tmux(["send-keys", "-t", "login", "Enter"]);
-    const url = await waitFor("the authorize URL", (t) => t.includes("Waiting for authorization") && t.match(/Go to: (\S+)/)?.[1], 60_000);
-    const page = await playBrowser(url);
-    assert.equal(page.status, 200);
-    await waitFor("Login successful", (t) => t.includes("Login successful") && t.includes("EXIT=0"), 60_000);
+    await browserLogin(server, "login", { cwd: sb.work, env: { ...sb.env, OPENCODE_CODEX_KEYCHAIN: "1", DBUS_SESSION_BUS_ADDRESS: ss.address }, issuer });
 
     const key = "acc-kc-login/user-test";
     const stored = sb.readAuth().openai;
@@ -245,14 +211,14 @@ test("opencode auth login with the keychain on: auth.json never holds the clear 
     assert.ok(secretTool(ss.address, ["lookup", "service", "opencode-chatgpt-wasm", "account", key]).stdout === issuer.latest().refresh, "the token is in the keychain");
     const poolPath = path.join(sb.env.XDG_DATA_HOME, "opencode-chatgpt-wasm", "accounts.json");
     assert.doesNotMatch(fs.readFileSync(poolPath, "utf8"), /rt-mock/);
-    assert.equal(issuer.leaks(pane()), 0, "no secret in the terminal");
+    assert.equal(issuer.leaks(server.pane("login")), 0, "no secret in the terminal");
 
     const run = await runProcess(OPENCODE, ["run", "-m", "openai/gpt-5.4", "say hi"], { cwd: sb.work, env: { ...sb.env, OPENCODE_CODEX_KEYCHAIN: "1", DBUS_SESSION_BUS_ADDRESS: ss.address, OPENCODE_CODEX_ENDPOINT: api.endpoint, OPENCODE_CODEX_ISSUER: issuer.url }, timeoutMs: 400_000 });
     assert.equal(run.code, 0, run.stderr.slice(-2000));
     assert.match(run.stdout, /answered after a keychain login/);
     same(sb.readAuth().openai.refresh, `@keychain:${key}`, "auth.json keeps the reference");
   } finally {
-    spawnSync("tmux", ["-L", SOCKET, "kill-server"]);
+    server.kill();
     await api.close();
     await issuer.close();
     sb.cleanup();

@@ -7,14 +7,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { makeSandbox, runProcess, OPENCODE, DIST } from "../helpers/sandbox.js";
-import { startMockIssuer, playBrowser } from "../helpers/mock-issuer.js";
+import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream } from "../helpers/mock-backend.js";
+import { tmuxServer, browserLogin } from "../helpers/tmux.js";
 
 const SOCKET = `occw-accounts-${process.pid}`;
+const server = tmuxServer(SOCKET);
 const RESETS_AT = Math.floor(Date.now() / 1000) + 3 * 3600;
 let issuers;
 let sandbox;
@@ -35,54 +35,16 @@ before(async () => {
   });
 });
 after(async () => {
-  spawnSync("tmux", ["-L", SOCKET, "kill-server"]);
+  server.kill();
   for (const i of issuers ?? []) await i.close();
   await backend?.close();
   sandbox?.cleanup();
 });
 
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function tmux(args, env) {
-  const r = spawnSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", env });
-  if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function waitFor(name, what, predicate, timeoutMs) {
-  const t0 = Date.now();
-  for (;;) {
-    const text = tmux(["capture-pane", "-p", "-J", "-S", "-", "-t", name]);
-    const hit = predicate(text);
-    if (hit) return hit;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; pane:\n${text.replace(/\n{2,}/g, "\n").slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-const selected = (text) => text.match(/●\s+(.+?)\s*$/m)?.[1];
-
 /** The browser login through the real `opencode auth login` against `issuer`. */
 async function login(name, issuer) {
-  const env = { ...sandbox.env, TERM: "xterm-256color", OPENCODE_CODEX_ISSUER: issuer.url, OPENCODE_CODEX_CALLBACK_PORT: String(await freePort()), OPENCODE_AUTH_TIMEOUT: "180000", BROWSER: "none" };
-  tmux(["new-session", "-d", "-s", name, "-x", "160", "-y", "45", `cd '${sandbox.work}' && '${OPENCODE}' auth login; echo "EXIT=$?"; sleep 300`], env);
-  await waitFor(name, "the provider prompt", (t) => t.includes("Select provider") && selected(t), 180_000);
-  for (let i = 0; i < 12 && !/^OpenAI\b/.test(selected(tmux(["capture-pane", "-p", "-J", "-t", name])) ?? ""); i++) {
-    tmux(["send-keys", "-t", name, "Down"]);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  tmux(["send-keys", "-t", name, "Enter"]);
-  await waitFor(name, "the login methods", (t) => t.includes("Login method") && t.includes("OpenAI API key"), 60_000);
-  tmux(["send-keys", "-t", name, "Enter"]); // the browser method is the first
-  const url = await waitFor(name, "the authorize URL", (t) => t.includes("Waiting for authorization") && t.match(/Go to: (\S+)/)?.[1], 60_000);
-  assert.equal((await playBrowser(url)).status, 200);
-  await waitFor(name, "Login successful", (t) => t.includes("Login successful") && t.includes("EXIT=0"), 60_000);
-  tmux(["kill-session", "-t", name]);
+  await browserLogin(server, name, { cwd: sandbox.work, env: sandbox.env, issuer });
+  server.tmux(["kill-session", "-t", name]);
 }
 
 async function accounts(cwd, ...args) {

@@ -5,14 +5,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { makeSandbox, OPENCODE } from "../helpers/sandbox.js";
-import { startMockIssuer, playBrowser } from "../helpers/mock-issuer.js";
+import { makeSandbox } from "../helpers/sandbox.js";
+import { startMockIssuer } from "../helpers/mock-issuer.js";
 import { startMockBackend, textStream } from "../helpers/mock-backend.js";
+import { tmuxServer, freePort, selected, openLoginMenu, chooseBrowserLogin, finishBrowserLogin } from "../helpers/tmux.js";
 
 const SOCKET = `occw-login-${process.pid}`;
+const server = tmuxServer(SOCKET);
+const pane = () => server.pane("login");
 let issuer;
 let sandbox;
 before(async () => {
@@ -20,63 +21,16 @@ before(async () => {
   sandbox = makeSandbox();
 });
 after(async () => {
-  spawnSync("tmux", ["-L", SOCKET, "kill-server"]);
+  server.kill();
   await issuer?.close();
   sandbox?.cleanup();
 });
 
-async function freePort() {
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address();
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function tmux(args, env) {
-  const r = spawnSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", env });
-  if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
-  return r.stdout;
-}
-/** The pane's text, wrapped lines joined (a long URL stays on one line). */
-const pane = () => tmux(["capture-pane", "-p", "-J", "-S", "-", "-t", "login"]);
-
-async function waitFor(what, predicate, timeoutMs) {
-  const t0 = Date.now();
-  for (;;) {
-    const text = pane();
-    const hit = predicate(text);
-    if (hit) return hit;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; pane:\n${text.replace(/\n{2,}/g, "\n").slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** The highlighted option of a clack select prompt. */
-const selected = (text) => text.match(/●\s+(.+?)\s*$/m)?.[1];
-
 test("browser login through `opencode auth login` stores our tokens in auth.json (0600)", { timeout: 300_000 }, async () => {
   const port = await freePort();
-  const env = {
-    ...sandbox.env,
-    TERM: "xterm-256color",
-    OPENCODE_CODEX_ISSUER: issuer.url,
-    OPENCODE_CODEX_CALLBACK_PORT: String(port),
-    OPENCODE_AUTH_TIMEOUT: "180000",
-    BROWSER: "none",
-  };
+  const env = { ...sandbox.env, OPENCODE_CODEX_ISSUER: issuer.url, OPENCODE_CODEX_CALLBACK_PORT: String(port), OPENCODE_AUTH_TIMEOUT: "180000", BROWSER: "none" };
   const t0 = Date.now();
-  tmux(["new-session", "-d", "-s", "login", "-x", "160", "-y", "45", `cd '${sandbox.work}' && '${OPENCODE}' auth login; echo "EXIT=$?"; sleep 300`], env);
-
-  await waitFor("the provider prompt", (t) => t.includes("Select provider") && selected(t), 180_000);
-  for (let i = 0; i < 12 && !/^OpenAI\b/.test(selected(pane()) ?? ""); i++) {
-    tmux(["send-keys", "-t", "login", "Down"]);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  assert.match(selected(pane()), /^OpenAI\b/);
-  tmux(["send-keys", "-t", "login", "Enter"]);
-
-  const menu = await waitFor("the login methods", (t) => (t.includes("Login method") && t.includes("OpenAI API key") ? t : null), 60_000);
+  const menu = await openLoginMenu(server, "login", { cwd: sandbox.work, env });
   const labels = [...menu.slice(menu.indexOf("Login method")).matchAll(/[●○]\s+(.+?)\s*$/gm)].map((m) => m[1]);
   assert.deepEqual(labels, [
     "ChatGPT Plus/Pro (browser)",
@@ -85,15 +39,11 @@ test("browser login through `opencode auth login` stores our tokens in auth.json
     "OpenAI API key (or set OPENAI_API_KEY)",
   ]);
   assert.equal(selected(menu.slice(menu.indexOf("Login method"))), "ChatGPT Plus/Pro (browser)");
-  tmux(["send-keys", "-t", "login", "Enter"]);
 
-  const url = await waitFor("the authorize URL", (t) => t.includes("Waiting for authorization") && t.match(/Go to: (\S+)/)?.[1], 60_000);
+  const url = await chooseBrowserLogin(server, "login");
   assert.ok(url.startsWith(`${issuer.url}/oauth/authorize?`), "the URL is the issuer's authorize endpoint");
   assert.match(pane(), new RegExp(`waits on http://localhost:${port}/auth/callback`));
-
-  const page = await playBrowser(url);
-  assert.equal(page.status, 200, `callback page: ${page.body.slice(0, 300)}`);
-  await waitFor("Login successful", (t) => t.includes("Login successful") && t.includes("EXIT=0"), 60_000);
+  await finishBrowserLogin(server, "login", url);
   console.log(`# browser login E2E: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const stored = sandbox.readAuth().openai;
