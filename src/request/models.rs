@@ -6,10 +6,10 @@
 //! an entry the live list no longer offers) are remapped, always with a notice.
 //! Pure data: it never fetches and keeps no clock; JS owns the ETag and the 5 min cache.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::CoreError;
+use crate::json;
 
 /// The bundled snapshot, dated mid-2026: the fields this plugin reads from the Codex CLI's catalog
 /// (openai/codex codex-rs/models-manager/models.json) in the live document's shape (compact, one
@@ -72,15 +72,20 @@ impl Effort {
     }
 }
 
-impl Serialize for Effort {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+/// A list of strings as a JSON array (`efforts`, `serviceTiers`, `usable()`, …).
+pub fn write_strs<T: AsRef<str>>(out: &mut String, items: &[T]) {
+    json::arr(out, items, |out, s| json::write_str(out, s.as_ref()));
+}
+
+impl AsRef<str> for Effort {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
-/// One model as this plugin uses it (JS sees it through `Catalog.models()`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One model as this plugin uses it (JS sees it through `Catalog.models()`, as
+/// [`ModelInfo::write`] writes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     pub slug: String,
     pub display_name: String,
@@ -113,6 +118,45 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// `{slug, displayName, contextWindow, efforts, defaultEffort, supportsSummaries,
+    /// supportsVerbosity, defaultVerbosity, supportsParallelToolCalls, serviceTiers, priority,
+    /// visible, upgrade, minClientVersion, defaultSummary, useResponsesLite, availableInPlans,
+    /// listed}`: every field, in this order, absent values `null`. OpenCode's `provider.models`
+    /// is built from it (js/request/models.js).
+    pub fn write(&self, out: &mut String) {
+        let mut o = json::Obj::start(out);
+        o.str("slug", &self.slug)
+            .str("displayName", &self.display_name);
+        match self.context_window {
+            Some(n) => o.u64("contextWindow", n),
+            None => o.null("contextWindow"),
+        };
+        o.with("efforts", |out| write_strs(out, &self.efforts))
+            .opt_str(
+                "defaultEffort",
+                self.default_effort.as_ref().map(Effort::as_str),
+            )
+            .bool("supportsSummaries", self.supports_summaries)
+            .bool("supportsVerbosity", self.supports_verbosity)
+            .opt_str("defaultVerbosity", self.default_verbosity.as_deref())
+            .bool(
+                "supportsParallelToolCalls",
+                self.supports_parallel_tool_calls,
+            )
+            .with("serviceTiers", |out| write_strs(out, &self.service_tiers))
+            .i64("priority", self.priority)
+            .bool("visible", self.visible)
+            .opt_str("upgrade", self.upgrade.as_deref())
+            .opt_str("minClientVersion", self.min_client_version.as_deref())
+            .opt_str("defaultSummary", self.default_summary.as_deref())
+            .bool("useResponsesLite", self.use_responses_lite)
+            .with("availableInPlans", |out| {
+                write_strs(out, &self.available_in_plans)
+            })
+            .bool("listed", self.listed);
+        o.end();
+    }
+
     pub fn supports_fast(&self) -> bool {
         self.service_tiers.iter().any(|t| t == "priority")
     }
@@ -179,9 +223,8 @@ impl CoreError for CatalogError {
     }
 }
 
-/// A requested name mapped onto the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A requested name mapped onto the catalog (JS: [`Resolved::to_json`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     /// The slug to send: a catalog model, or the name as given when the catalog does not know it.
     pub model: String,
@@ -191,6 +234,18 @@ pub struct Resolved {
     pub fast: bool,
     /// One line for the user when the name was remapped (retired or unknown); JS shows it once.
     pub notice: Option<String>,
+}
+
+impl Resolved {
+    /// `{model, effort, fast, notice}`, absent values `null`.
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("model", &self.model)
+                .opt_str("effort", self.effort.as_ref().map(Effort::as_str))
+                .bool("fast", self.fast)
+                .opt_str("notice", self.notice.as_deref());
+        })
+    }
 }
 
 /// The models this login can use (`live`), plus what the snapshot knows about the others.
@@ -290,6 +345,13 @@ impl Catalog {
     /// Visible models, by priority.
     pub fn models(&self) -> Vec<&ModelInfo> {
         self.live.iter().filter(|m| m.visible).collect()
+    }
+
+    /// [`Catalog::models`] as a JSON array of [`ModelInfo::write`] objects (`Catalog.models()`).
+    pub fn models_json(&self) -> String {
+        let mut out = String::new();
+        json::arr(&mut out, &self.models(), |out, m| m.write(out));
+        out
     }
 
     /// The visible models this login was offered by the last live list (before any: every visible
