@@ -1057,4 +1057,119 @@ mod tests {
         c.successors.push(("y".into(), "x".into()));
         assert_eq!(c.resolve("x", None).model, "a");
     }
+
+    #[test]
+    fn models_are_written_with_the_field_names_and_order_js_reads() {
+        let c = Catalog::bundled();
+        let mini = c.get("gpt-5.4-mini").unwrap();
+        let plans = r#"["business","edu","edu_plus","edu_pro","education","enterprise","enterprise_cbp_automation","enterprise_cbp_usage_based","finserv","free","free_workspace","go","hc","k12","plus","pro","prolite","quorum","sci","self_serve_business_usage_based","team"]"#;
+        let mut out = String::new();
+        mini.write(&mut out);
+        assert_eq!(
+            out,
+            format!(
+                r#"{{"slug":"gpt-5.4-mini","displayName":"GPT-5.4-Mini","contextWindow":272000,"efforts":["low","medium","high","xhigh"],"defaultEffort":"medium","supportsSummaries":true,"supportsVerbosity":true,"defaultVerbosity":"medium","supportsParallelToolCalls":true,"serviceTiers":[],"priority":23,"visible":true,"upgrade":null,"minClientVersion":"0.98.0","defaultSummary":"none","useResponsesLite":false,"availableInPlans":{plans},"listed":false}}"#
+            )
+        );
+        let odd = ModelInfo {
+            context_window: None,
+            efforts: vec![Effort::Other("hyper\"".into())],
+            default_effort: None,
+            default_verbosity: None,
+            priority: i64::MIN,
+            upgrade: Some("gpt-6".into()),
+            min_client_version: None,
+            default_summary: None,
+            available_in_plans: vec![],
+            listed: true,
+            ..mini.clone()
+        };
+        out.clear();
+        odd.write(&mut out);
+        assert_eq!(
+            out,
+            r#"{"slug":"gpt-5.4-mini","displayName":"GPT-5.4-Mini","contextWindow":null,"efforts":["hyper\""],"defaultEffort":null,"supportsSummaries":true,"supportsVerbosity":true,"defaultVerbosity":null,"supportsParallelToolCalls":true,"serviceTiers":[],"priority":-9223372036854775808,"visible":true,"upgrade":"gpt-6","minClientVersion":null,"defaultSummary":null,"useResponsesLite":false,"availableInPlans":[],"listed":true}"#
+        );
+        assert_eq!(
+            c.models_json(),
+            format!(
+                "[{}]",
+                c.models()
+                    .iter()
+                    .map(|m| {
+                        let mut o = String::new();
+                        m.write(&mut o);
+                        o
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        );
+        assert_eq!(
+            c.resolve("gpt-5.3-codex-high-fast", None).to_json(),
+            r#"{"model":"gpt-5.4","effort":"high","fast":true,"notice":"model `gpt-5.3-codex-high-fast` was retired for ChatGPT logins on 2026-06-02; using gpt-5.4"}"#
+        );
+        assert_eq!(
+            c.resolve("x", None).to_json(),
+            r#"{"model":"x","effort":null,"fast":false,"notice":null}"#
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod written {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        fn effort() -> impl Strategy<Value = Effort> {
+            prop_oneof![
+                (0..LADDER.len()).prop_map(|i| LADDER[i].clone()),
+                any::<String>().prop_map(Effort::Other),
+            ]
+        }
+
+        prop_compose! {
+            fn model()(
+                (slug, display_name, context_window, efforts, default_effort) in
+                    (any::<String>(), any::<String>(), any::<Option<u64>>(),
+                     prop::collection::vec(effort(), 0..4), prop::option::of(effort())),
+                (supports_summaries, supports_verbosity, default_verbosity, supports_parallel_tool_calls) in
+                    (any::<bool>(), any::<bool>(), any::<Option<String>>(), any::<bool>()),
+                (service_tiers, priority, visible, upgrade, min_client_version) in
+                    (prop::collection::vec(any::<String>(), 0..3), any::<i64>(), any::<bool>(),
+                     any::<Option<String>>(), any::<Option<String>>()),
+                (default_summary, use_responses_lite, available_in_plans, listed) in
+                    (any::<Option<String>>(), any::<bool>(), prop::collection::vec(any::<String>(), 0..3), any::<bool>()),
+            ) -> ModelInfo {
+                ModelInfo {
+                    slug, display_name, context_window, efforts, default_effort, supports_summaries,
+                    supports_verbosity, default_verbosity, supports_parallel_tool_calls, service_tiers,
+                    priority, visible, upgrade, min_client_version, default_summary, use_responses_lite,
+                    available_in_plans, listed,
+                }
+            }
+        }
+
+        proptest! {
+            /// Every field under the name the derive gave it, with its value (absent ones `null`).
+            #[test]
+            fn a_model_reads_back_field_by_field(m in model()) {
+                let mut out = String::new();
+                m.write(&mut out);
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let efforts: Vec<&str> = m.efforts.iter().map(Effort::as_str).collect();
+                prop_assert_eq!(v, json!({
+                    "slug": m.slug, "displayName": m.display_name, "contextWindow": m.context_window,
+                    "efforts": efforts, "defaultEffort": m.default_effort.as_ref().map(Effort::as_str),
+                    "supportsSummaries": m.supports_summaries, "supportsVerbosity": m.supports_verbosity,
+                    "defaultVerbosity": m.default_verbosity,
+                    "supportsParallelToolCalls": m.supports_parallel_tool_calls,
+                    "serviceTiers": m.service_tiers, "priority": m.priority, "visible": m.visible,
+                    "upgrade": m.upgrade, "minClientVersion": m.min_client_version,
+                    "defaultSummary": m.default_summary, "useResponsesLite": m.use_responses_lite,
+                    "availableInPlans": m.available_in_plans, "listed": m.listed,
+                }));
+            }
+        }
+    }
 }
