@@ -99,10 +99,10 @@ fn head<'a>(body: &'a str, s: &mut Scanner<'a>) -> Option<Head<'a>> {
     Some(if names_ok { head } else { Head::default() })
 }
 
-/// The `input` array the scanner is at: its span and each item's span and head. `None` when it
-/// is not an array (or not JSON).
+/// The span of an `input` array and each item's span and head.
 type Items<'a> = (Range<usize>, Vec<(Range<usize>, Head<'a>)>);
 
+/// The `input` array the scanner is at. `None` when it is not an array (or not JSON).
 fn items<'a>(body: &'a str, s: &mut Scanner<'a>) -> Option<Items<'a>> {
     if s.peek() != Some(b'[') {
         return None;
@@ -125,7 +125,8 @@ fn items<'a>(body: &'a str, s: &mut Scanner<'a>) -> Option<Items<'a>> {
 }
 
 /// The `input` array of a JSON object body: its byte span and each item's span and [`Head`]
-/// (an item that is not an object, or has a member of the wrong type, gets an empty head).
+/// (an item that is not an object, or has a member of the wrong type, gets an empty head). Read
+/// with the transform's scanner (no tree, no recursion), as serde_json's derives read it before.
 /// `None`: not a JSON object (the whole text is checked), `input` absent, given twice or not an
 /// array, or a member name that cannot be decoded.
 pub(crate) fn input_items(body: &str) -> Option<Items<'_>> {
