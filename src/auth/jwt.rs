@@ -3,13 +3,14 @@
 
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::error::CoreError;
+use crate::json;
 
-/// The claims the plugin uses, flattened out of the JWT's nested objects.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The claims the plugin uses, flattened out of the JWT's nested objects. JS sees them as
+/// [`Claims::to_json`] writes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Claims {
     /// `https://api.openai.com/auth`.`chatgpt_account_id`: sent as `ChatGPT-Account-Id`.
     pub account_id: Option<String>,
@@ -52,28 +53,32 @@ impl CoreError for JwtError {
     }
 }
 
-/// The top-level claims read. The two namespaced claims stay loose `Value`s: a mistyped one (a
-/// string where an object belongs) must not cost the others, e.g. the account id.
-#[derive(Deserialize)]
-struct RawClaims {
-    #[serde(default)]
-    email: Option<serde_json::Value>,
-    #[serde(default)]
-    exp: Option<serde_json::Value>,
-    #[serde(rename = "https://api.openai.com/auth", default)]
-    auth: Option<serde_json::Value>,
-    #[serde(rename = "https://api.openai.com/profile", default)]
-    profile: Option<serde_json::Value>,
+impl Claims {
+    /// `{accountId, planType, userId, email, expiresAtS}`, absent claims `null` (the field names
+    /// and order `decodeJwt` has always returned).
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.opt_str("accountId", self.account_id.as_deref())
+                .opt_str("planType", self.plan_type.as_deref())
+                .opt_str("userId", self.user_id.as_deref())
+                .opt_str("email", self.email.as_deref());
+            match self.expires_at_s {
+                Some(s) => o.i64("expiresAtS", s),
+                None => o.null("expiresAtS"),
+            };
+        })
+    }
 }
 
-/// `claim`.`key` when `claim` is an object.
-fn nested<'a>(claim: Option<&'a serde_json::Value>, key: &str) -> Option<&'a serde_json::Value> {
+/// `claim`.`key` when `claim` is an object. The namespaced claims are read loosely: a mistyped
+/// one (a string where an object belongs) must not cost the others, e.g. the account id.
+fn nested<'a>(claim: Option<&'a Value>, key: &str) -> Option<&'a Value> {
     claim.and_then(|c| c.get(key))
 }
 
 /// Only non-empty strings count; claims of another type are treated as absent.
-fn string(v: Option<&serde_json::Value>) -> Option<String> {
-    v.and_then(serde_json::Value::as_str)
+fn string(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(String::from)
 }
@@ -90,14 +95,16 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
         .decode(payload.trim_end_matches('='))
         .or_else(|_| URL_SAFE.decode(payload))
         .map_err(|_| JwtError::BadBase64)?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| JwtError::BadJson)?;
+    // Text first, then the one JSON parser the core links (bytes that are not UTF-8 are not JSON
+    // either: serde_json's slice reader refused them too).
+    let text = std::str::from_utf8(&bytes).map_err(|_| JwtError::BadJson)?;
+    let value = json::parse(text).map_err(|_| JwtError::BadJson)?;
     if !value.is_object() {
         return Err(JwtError::BadJson);
     }
-    let raw = RawClaims::deserialize(value).map_err(|_| JwtError::BadJson)?;
-    let auth = raw.auth.as_ref();
-    let exp = match raw.exp {
-        Some(serde_json::Value::Number(n)) => n
+    let auth = value.get("https://api.openai.com/auth");
+    let exp = match value.get("exp") {
+        Some(Value::Number(n)) => n
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
         _ => None,
@@ -106,7 +113,8 @@ pub fn decode(token: &str) -> Result<Claims, JwtError> {
         account_id: string(nested(auth, "chatgpt_account_id")),
         plan_type: string(nested(auth, "chatgpt_plan_type")),
         user_id: string(nested(auth, "chatgpt_user_id")),
-        email: string(raw.email.as_ref()).or_else(|| string(nested(raw.profile.as_ref(), "email"))),
+        email: string(value.get("email"))
+            .or_else(|| string(nested(value.get("https://api.openai.com/profile"), "email"))),
         expires_at_s: exp,
     })
 }
@@ -169,6 +177,36 @@ mod tests {
                 email: Some("a@b.c".into()),
                 ..Claims::default()
             })
+        );
+    }
+
+    #[test]
+    fn claims_are_written_with_the_field_names_and_order_js_reads() {
+        let full = Claims {
+            account_id: Some("acc-\"1".into()),
+            plan_type: Some("plus".into()),
+            user_id: Some("u1".into()),
+            email: Some("a@b.c".into()),
+            expires_at_s: Some(-1_900_000_000),
+        };
+        assert_eq!(
+            full.to_json(),
+            r#"{"accountId":"acc-\"1","planType":"plus","userId":"u1","email":"a@b.c","expiresAtS":-1900000000}"#
+        );
+        assert_eq!(
+            Claims::default().to_json(),
+            r#"{"accountId":null,"planType":null,"userId":null,"email":null,"expiresAtS":null}"#
+        );
+    }
+
+    #[test]
+    fn a_payload_that_is_not_utf8_is_bad_json() {
+        assert_eq!(
+            decode(&format!(
+                "a.{}.c",
+                URL_SAFE_NO_PAD.encode(b"{\"email\":\"\xff\"}")
+            )),
+            Err(JwtError::BadJson)
         );
     }
 

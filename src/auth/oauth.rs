@@ -5,6 +5,7 @@
 
 use crate::auth::redact;
 use crate::error::CoreError;
+use crate::json;
 
 /// The public Codex CLI client.
 pub const CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -83,9 +84,8 @@ pub fn issuer_base(issuer: &str) -> Result<&str, OAuthError> {
     }
 }
 
-/// Every URL of the login protocol for one issuer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Every URL of the login protocol for one issuer (JS: [`Endpoints::to_json`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     pub authorize: String,
     /// Code exchange and refresh (`POST`).
@@ -99,6 +99,22 @@ pub struct Endpoints {
     pub device_verification: String,
     /// Device flow: the `redirect_uri` of its code exchange.
     pub device_redirect_uri: String,
+}
+
+impl Endpoints {
+    /// `{authorize, token, revoke, deviceUserCode, deviceToken, deviceVerification,
+    /// deviceRedirectUri}`, in this order.
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("authorize", &self.authorize)
+                .str("token", &self.token)
+                .str("revoke", &self.revoke)
+                .str("deviceUserCode", &self.device_user_code)
+                .str("deviceToken", &self.device_token)
+                .str("deviceVerification", &self.device_verification)
+                .str("deviceRedirectUri", &self.device_redirect_uri);
+        })
+    }
 }
 
 pub fn endpoints(issuer: &str) -> Result<Endpoints, OAuthError> {
@@ -243,22 +259,13 @@ pub fn revoke_body(refresh_token: &str, client_id: Option<&str>) -> String {
     serde_json::to_string(&req).unwrap_or_default()
 }
 
-#[derive(serde::Serialize)]
-struct RefreshRequest<'a> {
-    client_id: &'a str,
-    grant_type: &'a str,
-    refresh_token: &'a str,
-}
-
 /// JSON body of a refresh, as codex-rs sends it: `{client_id, grant_type, refresh_token}`.
 pub fn refresh_body(refresh_token: &str, client_id: Option<&str>) -> String {
-    let req = RefreshRequest {
-        client_id: client_id.unwrap_or(CLIENT_ID),
-        grant_type: "refresh_token",
-        refresh_token,
-    };
-    // Serializing a struct of strings cannot fail; the fallback keeps the no-panic rule anyway.
-    serde_json::to_string(&req).unwrap_or_default()
+    json::object(|o| {
+        o.str("client_id", client_id.unwrap_or(CLIENT_ID))
+            .str("grant_type", "refresh_token")
+            .str("refresh_token", refresh_token);
+    })
 }
 
 /// What a request to the callback server is.
@@ -543,6 +550,10 @@ mod tests {
                 device_verification: "http://127.0.0.1:9000/codex/device".into(),
                 device_redirect_uri: "http://127.0.0.1:9000/deviceauth/callback".into(),
             }
+        );
+        assert_eq!(
+            e.to_json(),
+            r#"{"authorize":"http://127.0.0.1:9000/oauth/authorize","token":"http://127.0.0.1:9000/oauth/token","revoke":"http://127.0.0.1:9000/oauth/revoke","deviceUserCode":"http://127.0.0.1:9000/api/accounts/deviceauth/usercode","deviceToken":"http://127.0.0.1:9000/api/accounts/deviceauth/token","deviceVerification":"http://127.0.0.1:9000/codex/device","deviceRedirectUri":"http://127.0.0.1:9000/deviceauth/callback"}"#
         );
         assert_eq!(
             endpoints(" ").unwrap().token,

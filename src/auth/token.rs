@@ -3,6 +3,7 @@
 //! 401. Pure: the caller passes `now_ms`; nothing here reads files, takes locks or prints tokens.
 
 use crate::auth::jwt;
+use crate::json;
 
 /// Refresh this long before the access token expires (the community plugins' margin).
 pub const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
@@ -14,14 +15,13 @@ pub const DEFAULT_LIFETIME_MS: i64 = 60 * 60 * 1000;
 pub const MAX_SAFE_MS: i64 = (1 << 53) - 1;
 
 /// A ChatGPT login as OpenCode stores it (`type: "oauth"`), plus the claims the plugin routes with.
-#[derive(Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// JS receives it as [`Login::to_json`] writes it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Login {
     pub access: String,
     pub refresh: String,
     pub id_token: Option<String>,
-    /// When the access token expires, ms since the epoch.
-    #[serde(rename = "expires")]
+    /// When the access token expires, ms since the epoch (`expires` in JSON).
     pub expires_ms: i64,
     /// `chatgpt_account_id`, sent as `ChatGPT-Account-Id`.
     pub account_id: Option<String>,
@@ -45,6 +45,20 @@ impl std::fmt::Debug for Login {
 }
 
 impl Login {
+    /// `{access, refresh, idToken, expires, accountId, planType, email}`, absent values `null`
+    /// (what `parseTokenResponse` has always returned, in this order).
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("access", &self.access)
+                .str("refresh", &self.refresh)
+                .opt_str("idToken", self.id_token.as_deref())
+                .i64("expires", self.expires_ms)
+                .opt_str("accountId", self.account_id.as_deref())
+                .opt_str("planType", self.plan_type.as_deref())
+                .opt_str("email", self.email.as_deref());
+        })
+    }
+
     /// Builds a login from a token response. Expiry: `expires_in` (seconds, if positive), else the
     /// access token's `exp`, else `now + 1 h`. Account id, plan and email: the id token's claims,
     /// else the access token's.
@@ -404,5 +418,39 @@ mod tests {
             let s = LoginState { access: &access, refresh: &refresh, expires_ms: expires };
             prop_assert_eq!(refresh_decision(s, Some(s), now, REFRESH_MARGIN_MS), RefreshDecision::Refresh);
         }
+
+        /// What JS receives holds every field under its name (the derive's guarantee, now ours).
+        #[test]
+        fn a_login_is_written_with_every_field(
+            access in any::<String>(), refresh in any::<String>(), id_token in any::<Option<String>>(),
+            expires_ms in any::<i64>(), account_id in any::<Option<String>>(),
+            plan_type in any::<Option<String>>(), email in any::<Option<String>>(),
+        ) {
+            let login = Login { access, refresh, id_token, expires_ms, account_id, plan_type, email };
+            let v: serde_json::Value = serde_json::from_str(&login.to_json()).unwrap();
+            let opt = |s: &Option<String>| s.as_deref().map_or(serde_json::Value::Null, serde_json::Value::from);
+            prop_assert_eq!(v, serde_json::json!({
+                "access": login.access, "refresh": login.refresh, "idToken": opt(&login.id_token),
+                "expires": login.expires_ms, "accountId": opt(&login.account_id),
+                "planType": opt(&login.plan_type), "email": opt(&login.email),
+            }));
+        }
+    }
+
+    #[test]
+    fn a_login_is_written_in_field_order_with_nulls() {
+        let login = Login {
+            access: "a".into(),
+            refresh: "r".into(),
+            id_token: None,
+            expires_ms: 5,
+            account_id: Some("acc".into()),
+            plan_type: None,
+            email: Some("e@x".into()),
+        };
+        assert_eq!(
+            login.to_json(),
+            r#"{"access":"a","refresh":"r","idToken":null,"expires":5,"accountId":"acc","planType":null,"email":"e@x"}"#
+        );
     }
 }

@@ -9,9 +9,8 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
-
 use crate::error::CoreError;
+use crate::json;
 
 /// The Codex CLI version we speak as by default. It must be at least the highest
 /// `minimal_client_version` in the bundled catalog (a test holds that): the backend leaves
@@ -85,9 +84,8 @@ impl Version {
     }
 }
 
-/// The identity sent with every request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The identity sent with every request (JS: [`Identity::to_json`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// The full version (`version` header, User-Agent token).
     pub version: String,
@@ -97,6 +95,17 @@ pub struct Identity {
     /// (`codex_cli_rs/0.160.1 (Mac OS 15.5.0; arm64) iTerm.app/3.5.10`), so a backend that reads
     /// the version from the first product token reads ours.
     pub user_agent: String,
+}
+
+impl Identity {
+    /// `{version, whole, userAgent}`.
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("version", &self.version)
+                .str("whole", &self.whole)
+                .str("userAgent", &self.user_agent);
+        })
+    }
 }
 
 /// What JS knows about the machine and the user's settings.
@@ -243,6 +252,10 @@ mod tests {
                 user_agent:
                     "opencode/0.170.0-alpha.2 (linux 6.1.0; x64) opencode-chatgpt-wasm/0.3.0".into(),
             })
+        );
+        assert_eq!(
+            identity(Some(" 0.170.0-alpha.2 "), &LINUX).map(|i| i.to_json()),
+            Ok(r#"{"version":"0.170.0-alpha.2","whole":"0.170.0","userAgent":"opencode/0.170.0-alpha.2 (linux 6.1.0; x64) opencode-chatgpt-wasm/0.3.0"}"#.into())
         );
         assert_eq!(
             identity(Some(""), &LINUX).map(|i| i.whole),

@@ -6,10 +6,10 @@
 //! an entry the live list no longer offers) are remapped, always with a notice.
 //! Pure data: it never fetches and keeps no clock; JS owns the ETag and the 5 min cache.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::CoreError;
+use crate::json;
 
 /// The bundled snapshot, dated mid-2026: the fields this plugin reads from the Codex CLI's catalog
 /// (openai/codex codex-rs/models-manager/models.json) in the live document's shape (compact, one
@@ -72,15 +72,20 @@ impl Effort {
     }
 }
 
-impl Serialize for Effort {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+/// A list of strings as a JSON array (`efforts`, `serviceTiers`, `usable()`, …).
+pub fn write_strs<T: AsRef<str>>(out: &mut String, items: &[T]) {
+    json::arr(out, items, |out, s| json::write_str(out, s.as_ref()));
+}
+
+impl AsRef<str> for Effort {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
-/// One model as this plugin uses it (JS sees it through `Catalog.models()`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One model as this plugin uses it (JS sees it through `Catalog.models()`, as
+/// [`ModelInfo::write`] writes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     pub slug: String,
     pub display_name: String,
@@ -113,6 +118,45 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// `{slug, displayName, contextWindow, efforts, defaultEffort, supportsSummaries,
+    /// supportsVerbosity, defaultVerbosity, supportsParallelToolCalls, serviceTiers, priority,
+    /// visible, upgrade, minClientVersion, defaultSummary, useResponsesLite, availableInPlans,
+    /// listed}`: every field, in this order, absent values `null`. OpenCode's `provider.models`
+    /// is built from it (js/request/models.js).
+    pub fn write(&self, out: &mut String) {
+        let mut o = json::Obj::start(out);
+        o.str("slug", &self.slug)
+            .str("displayName", &self.display_name);
+        match self.context_window {
+            Some(n) => o.u64("contextWindow", n),
+            None => o.null("contextWindow"),
+        };
+        o.with("efforts", |out| write_strs(out, &self.efforts))
+            .opt_str(
+                "defaultEffort",
+                self.default_effort.as_ref().map(Effort::as_str),
+            )
+            .bool("supportsSummaries", self.supports_summaries)
+            .bool("supportsVerbosity", self.supports_verbosity)
+            .opt_str("defaultVerbosity", self.default_verbosity.as_deref())
+            .bool(
+                "supportsParallelToolCalls",
+                self.supports_parallel_tool_calls,
+            )
+            .with("serviceTiers", |out| write_strs(out, &self.service_tiers))
+            .i64("priority", self.priority)
+            .bool("visible", self.visible)
+            .opt_str("upgrade", self.upgrade.as_deref())
+            .opt_str("minClientVersion", self.min_client_version.as_deref())
+            .opt_str("defaultSummary", self.default_summary.as_deref())
+            .bool("useResponsesLite", self.use_responses_lite)
+            .with("availableInPlans", |out| {
+                write_strs(out, &self.available_in_plans)
+            })
+            .bool("listed", self.listed);
+        o.end();
+    }
+
     pub fn supports_fast(&self) -> bool {
         self.service_tiers.iter().any(|t| t == "priority")
     }
@@ -179,9 +223,8 @@ impl CoreError for CatalogError {
     }
 }
 
-/// A requested name mapped onto the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A requested name mapped onto the catalog (JS: [`Resolved::to_json`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     /// The slug to send: a catalog model, or the name as given when the catalog does not know it.
     pub model: String,
@@ -191,6 +234,18 @@ pub struct Resolved {
     pub fast: bool,
     /// One line for the user when the name was remapped (retired or unknown); JS shows it once.
     pub notice: Option<String>,
+}
+
+impl Resolved {
+    /// `{model, effort, fast, notice}`, absent values `null`.
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("model", &self.model)
+                .opt_str("effort", self.effort.as_ref().map(Effort::as_str))
+                .bool("fast", self.fast)
+                .opt_str("notice", self.notice.as_deref());
+        })
+    }
 }
 
 /// The models this login can use (`live`), plus what the snapshot knows about the others.
@@ -290,6 +345,13 @@ impl Catalog {
     /// Visible models, by priority.
     pub fn models(&self) -> Vec<&ModelInfo> {
         self.live.iter().filter(|m| m.visible).collect()
+    }
+
+    /// [`Catalog::models`] as a JSON array of [`ModelInfo::write`] objects (`Catalog.models()`).
+    pub fn models_json(&self) -> String {
+        let mut out = String::new();
+        json::arr(&mut out, &self.models(), |out, m| m.write(out));
+        out
     }
 
     /// The visible models this login was offered by the last live list (before any: every visible
@@ -994,5 +1056,120 @@ mod tests {
         c.successors.push(("x".into(), "y".into()));
         c.successors.push(("y".into(), "x".into()));
         assert_eq!(c.resolve("x", None).model, "a");
+    }
+
+    #[test]
+    fn models_are_written_with_the_field_names_and_order_js_reads() {
+        let c = Catalog::bundled();
+        let mini = c.get("gpt-5.4-mini").unwrap();
+        let plans = r#"["business","edu","edu_plus","edu_pro","education","enterprise","enterprise_cbp_automation","enterprise_cbp_usage_based","finserv","free","free_workspace","go","hc","k12","plus","pro","prolite","quorum","sci","self_serve_business_usage_based","team"]"#;
+        let mut out = String::new();
+        mini.write(&mut out);
+        assert_eq!(
+            out,
+            format!(
+                r#"{{"slug":"gpt-5.4-mini","displayName":"GPT-5.4-Mini","contextWindow":272000,"efforts":["low","medium","high","xhigh"],"defaultEffort":"medium","supportsSummaries":true,"supportsVerbosity":true,"defaultVerbosity":"medium","supportsParallelToolCalls":true,"serviceTiers":[],"priority":23,"visible":true,"upgrade":null,"minClientVersion":"0.98.0","defaultSummary":"none","useResponsesLite":false,"availableInPlans":{plans},"listed":false}}"#
+            )
+        );
+        let odd = ModelInfo {
+            context_window: None,
+            efforts: vec![Effort::Other("hyper\"".into())],
+            default_effort: None,
+            default_verbosity: None,
+            priority: i64::MIN,
+            upgrade: Some("gpt-6".into()),
+            min_client_version: None,
+            default_summary: None,
+            available_in_plans: vec![],
+            listed: true,
+            ..mini.clone()
+        };
+        out.clear();
+        odd.write(&mut out);
+        assert_eq!(
+            out,
+            r#"{"slug":"gpt-5.4-mini","displayName":"GPT-5.4-Mini","contextWindow":null,"efforts":["hyper\""],"defaultEffort":null,"supportsSummaries":true,"supportsVerbosity":true,"defaultVerbosity":null,"supportsParallelToolCalls":true,"serviceTiers":[],"priority":-9223372036854775808,"visible":true,"upgrade":"gpt-6","minClientVersion":null,"defaultSummary":null,"useResponsesLite":false,"availableInPlans":[],"listed":true}"#
+        );
+        assert_eq!(
+            c.models_json(),
+            format!(
+                "[{}]",
+                c.models()
+                    .iter()
+                    .map(|m| {
+                        let mut o = String::new();
+                        m.write(&mut o);
+                        o
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        );
+        assert_eq!(
+            c.resolve("gpt-5.3-codex-high-fast", None).to_json(),
+            r#"{"model":"gpt-5.4","effort":"high","fast":true,"notice":"model `gpt-5.3-codex-high-fast` was retired for ChatGPT logins on 2026-06-02; using gpt-5.4"}"#
+        );
+        assert_eq!(
+            c.resolve("x", None).to_json(),
+            r#"{"model":"x","effort":null,"fast":false,"notice":null}"#
+        );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod written {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        fn effort() -> impl Strategy<Value = Effort> {
+            prop_oneof![
+                (0..LADDER.len()).prop_map(|i| LADDER[i].clone()),
+                any::<String>().prop_map(Effort::Other),
+            ]
+        }
+
+        prop_compose! {
+            fn model()(
+                (slug, display_name, context_window, efforts, default_effort) in
+                    (any::<String>(), any::<String>(), any::<Option<u64>>(),
+                     prop::collection::vec(effort(), 0..4), prop::option::of(effort())),
+                (supports_summaries, supports_verbosity, default_verbosity, supports_parallel_tool_calls) in
+                    (any::<bool>(), any::<bool>(), any::<Option<String>>(), any::<bool>()),
+                (service_tiers, priority, visible, upgrade, min_client_version) in
+                    (prop::collection::vec(any::<String>(), 0..3), any::<i64>(), any::<bool>(),
+                     any::<Option<String>>(), any::<Option<String>>()),
+                (default_summary, use_responses_lite, available_in_plans, listed) in
+                    (any::<Option<String>>(), any::<bool>(), prop::collection::vec(any::<String>(), 0..3), any::<bool>()),
+            ) -> ModelInfo {
+                ModelInfo {
+                    slug, display_name, context_window, efforts, default_effort, supports_summaries,
+                    supports_verbosity, default_verbosity, supports_parallel_tool_calls, service_tiers,
+                    priority, visible, upgrade, min_client_version, default_summary, use_responses_lite,
+                    available_in_plans, listed,
+                }
+            }
+        }
+
+        proptest! {
+            /// Every field under the name the derive gave it, with its value (absent ones `null`).
+            #[test]
+            fn a_model_reads_back_field_by_field(m in model()) {
+                let mut out = String::new();
+                m.write(&mut out);
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let efforts: Vec<&str> = m.efforts.iter().map(Effort::as_str).collect();
+                prop_assert_eq!(v, json!({
+                    "slug": m.slug, "displayName": m.display_name, "contextWindow": m.context_window,
+                    "efforts": efforts, "defaultEffort": m.default_effort.as_ref().map(Effort::as_str),
+                    "supportsSummaries": m.supports_summaries, "supportsVerbosity": m.supports_verbosity,
+                    "defaultVerbosity": m.default_verbosity,
+                    "supportsParallelToolCalls": m.supports_parallel_tool_calls,
+                    "serviceTiers": m.service_tiers, "priority": m.priority, "visible": m.visible,
+                    "upgrade": m.upgrade, "minClientVersion": m.min_client_version,
+                    "defaultSummary": m.default_summary, "useResponsesLite": m.use_responses_lite,
+                    "availableInPlans": m.available_in_plans, "listed": m.listed,
+                }));
+            }
+        }
     }
 }

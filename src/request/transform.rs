@@ -8,7 +8,7 @@
 
 mod input;
 pub mod lite;
-mod scan;
+pub(crate) mod scan;
 
 use std::borrow::Cow;
 
@@ -47,9 +47,9 @@ pub struct Options<'a> {
     pub full_shape: bool,
 }
 
-/// The rewritten body and the decisions JS reports or reuses.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The rewritten body and the decisions JS reports or reuses (`transformRequest` hands them to JS
+/// field by field).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transformed {
     pub body: String,
     /// The live slug sent as `model`.
@@ -68,7 +68,6 @@ pub struct Transformed {
     pub caller_streams: bool,
     /// The turn this body belongs to (`x-codex-turn-state`), when it holds a user message.
     /// (Not in the golden files: JS receives it as its own field.)
-    #[serde(skip)]
     pub turn: Option<crate::request::turn::Turn>,
 }
 

@@ -12,14 +12,15 @@
 //! finished body (a reference for tests and fuzzing). JS keeps the token per session and turn.
 //! Pure; never fails: a body without a user message has no turn.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use crate::json;
+use crate::request::transform::scan::{decode, Scanner, Str};
 
 /// A body's turn: `key` names it within its session; `first`: nothing follows the user message
 /// (the turn starts here, so no token of it can exist yet).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
     pub key: String,
     pub first: bool,
@@ -33,55 +34,25 @@ impl Turn {
             first,
         }
     }
+
+    /// `{key, first}` (what `transformRequest` returns as `turn`).
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("key", &self.key).bool("first", self.first);
+        })
+    }
 }
 
 /// The members of one input item this crate looks at; every other member is skipped unread. A
 /// member given twice counts as its last value (as JSON.parse reads it).
 #[derive(Debug, Default)]
 pub(crate) struct Head<'a> {
-    pub kind: Option<std::borrow::Cow<'a, str>>,
-    pub role: Option<std::borrow::Cow<'a, str>>,
+    pub kind: Option<Cow<'a, str>>,
+    pub role: Option<Cow<'a, str>>,
     /// `encrypted_content` is present and not null.
     pub encrypted_content: bool,
     /// The raw JSON of `content`.
     pub content: Option<&'a str>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Head<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Head<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an input item")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<Head<'a>, M::Error> {
-                let mut head = Head::default();
-                let text = |raw: &'de RawValue| {
-                    serde_json::from_str::<std::borrow::Cow<'de, str>>(raw.get()).ok()
-                };
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "type" => head.kind = text(map.next_value::<&'de RawValue>()?),
-                        "role" => head.role = text(map.next_value::<&'de RawValue>()?),
-                        "content" => head.content = Some(map.next_value::<&'de RawValue>()?.get()),
-                        "encrypted_content" => {
-                            head.encrypted_content =
-                                map.next_value::<&'de RawValue>()?.get() != "null"
-                        }
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(head)
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
 }
 
 impl Head<'_> {
@@ -91,33 +62,90 @@ impl Head<'_> {
     }
 }
 
-#[derive(Deserialize)]
-struct Top<'a> {
-    #[serde(borrow, default)]
-    input: Option<&'a RawValue>,
+/// A string token's text as a strict JSON reader decodes it: `None` for a lone surrogate escape
+/// (which serde_json, and so the backend's reading of the body, refuses in a string it decodes).
+fn text(body: &str, s: Str) -> Option<Cow<'_, str>> {
+    if !s.escaped {
+        return decode(body, s);
+    }
+    match json::parse(body.get(s.span.start..s.span.end)?) {
+        Ok(serde_json::Value::String(t)) => Some(Cow::Owned(t)),
+        _ => None,
+    }
+}
+
+/// The head of the object item the scanner is at (`None`: not JSON). A member name that cannot be
+/// decoded leaves the whole head empty.
+fn head<'a>(body: &'a str, s: &mut Scanner<'a>) -> Option<Head<'a>> {
+    s.begin_object().ok()?;
+    let mut head = Head::default();
+    let mut names_ok = true;
+    let mut first = true;
+    while let Some(key) = s.next_key(&mut first).ok()? {
+        let (span, string) = s.value_or_string().ok()?;
+        let value = body.get(span.start..span.end)?;
+        let Some(name) = text(body, key) else {
+            names_ok = false;
+            continue;
+        };
+        match name.as_ref() {
+            "type" => head.kind = string.and_then(|t| text(body, t)),
+            "role" => head.role = string.and_then(|t| text(body, t)),
+            "content" => head.content = Some(value),
+            "encrypted_content" => head.encrypted_content = value != "null",
+            _ => {}
+        }
+    }
+    Some(if names_ok { head } else { Head::default() })
+}
+
+/// The span of an `input` array and each item's span and head.
+type Items<'a> = (Range<usize>, Vec<(Range<usize>, Head<'a>)>);
+
+/// The `input` array the scanner is at. `None` when it is not an array (or not JSON).
+fn items<'a>(body: &'a str, s: &mut Scanner<'a>) -> Option<Items<'a>> {
+    if s.peek() != Some(b'[') {
+        return None;
+    }
+    let start = s.value_start();
+    s.begin_array().ok()?;
+    let mut items = Vec::new();
+    let mut first = true;
+    while s.next_element(&mut first).ok()? {
+        let at = s.value_start();
+        let head = if s.peek() == Some(b'{') {
+            head(body, s)?
+        } else {
+            s.value().ok()?;
+            Head::default()
+        };
+        items.push((at..s.pos(), head));
+    }
+    Some((start..s.pos(), items))
 }
 
 /// The `input` array of a JSON object body: its byte span and each item's span and [`Head`]
-/// (an item that is not an object, or has a member of the wrong type, gets an empty head).
-/// `None`: not a JSON object, or `input` is not an array.
-pub(crate) fn input_items(body: &str) -> Option<(Range<usize>, Vec<(Range<usize>, Head<'_>)>)> {
-    let top: Top<'_> = serde_json::from_str(body).ok()?;
-    let input = top.input?;
-    let items: Vec<&RawValue> = serde_json::from_str(input.get()).ok()?;
-    let span = |raw: &str| {
-        // RawValue borrows from `body`: its offset is the pointer distance.
-        let start = (raw.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
-        (start <= body.len() && body.len() - start >= raw.len()).then(|| start..start + raw.len())
-    };
-    let whole = span(input.get())?;
-    let heads = items
-        .into_iter()
-        .map(|raw| {
-            let head = serde_json::from_str::<Head<'_>>(raw.get()).unwrap_or_default();
-            Some((span(raw.get())?, head))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some((whole, heads))
+/// (an item that is not an object, or has a member of the wrong type, gets an empty head). Read
+/// with the transform's scanner (no tree, no recursion), as serde_json's derives read it before.
+/// `None`: not a JSON object (the whole text is checked), `input` absent, given twice or not an
+/// array, or a member name that cannot be decoded.
+pub(crate) fn input_items(body: &str) -> Option<Items<'_>> {
+    let mut s = Scanner::new(body);
+    s.begin_object().ok()?;
+    let mut found = None;
+    let mut first = true;
+    while let Some(key) = s.next_key(&mut first).ok()? {
+        if text(body, key)? == "input" {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(items(body, &mut s)?);
+        } else {
+            s.value().ok()?;
+        }
+    }
+    s.finish().ok()?;
+    found
 }
 
 /// See the module doc. `None`: no user message (or not a body with an `input` array).
@@ -212,6 +240,175 @@ mod tests {
         assert_eq!(turn_of(&body(u1)).unwrap().key, t1.key);
     }
 
+    /// The reading this module did with serde derives before issue 18 (kept as the oracle of
+    /// the scanner-based reading: the same items, spans and heads on every body).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod serde_reading {
+        use serde::Deserialize;
+        use serde_json::value::RawValue;
+        use std::borrow::Cow;
+        use std::ops::Range;
+
+        #[derive(Debug, Default, PartialEq)]
+        pub struct Head<'a> {
+            pub kind: Option<Cow<'a, str>>,
+            pub role: Option<Cow<'a, str>>,
+            pub encrypted_content: bool,
+            pub content: Option<&'a str>,
+        }
+
+        impl<'de: 'a, 'a> Deserialize<'de> for Head<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V<'a>(std::marker::PhantomData<&'a ()>);
+                impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+                    type Value = Head<'a>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an input item")
+                    }
+                    fn visit_map<M: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: M,
+                    ) -> Result<Head<'a>, M::Error> {
+                        let mut head = Head::default();
+                        let text = |raw: &'de RawValue| {
+                            serde_json::from_str::<Cow<'de, str>>(raw.get()).ok()
+                        };
+                        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                            match key.as_ref() {
+                                "type" => head.kind = text(map.next_value::<&'de RawValue>()?),
+                                "role" => head.role = text(map.next_value::<&'de RawValue>()?),
+                                "content" => {
+                                    head.content = Some(map.next_value::<&'de RawValue>()?.get())
+                                }
+                                "encrypted_content" => {
+                                    head.encrypted_content =
+                                        map.next_value::<&'de RawValue>()?.get() != "null"
+                                }
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(head)
+                    }
+                }
+                d.deserialize_map(V(std::marker::PhantomData))
+            }
+        }
+
+        #[derive(Deserialize)]
+        struct Top<'a> {
+            #[serde(borrow, default)]
+            input: Option<&'a RawValue>,
+        }
+
+        pub fn input_items(body: &str) -> Option<(Range<usize>, Vec<(Range<usize>, Head<'_>)>)> {
+            let top: Top<'_> = serde_json::from_str(body).ok()?;
+            let input = top.input?;
+            let items: Vec<&RawValue> = serde_json::from_str(input.get()).ok()?;
+            let span = |raw: &str| {
+                let start = (raw.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+                (start <= body.len() && body.len() - start >= raw.len())
+                    .then(|| start..start + raw.len())
+            };
+            let whole = span(input.get())?;
+            let heads = items
+                .into_iter()
+                .map(|raw| {
+                    let head = serde_json::from_str::<Head<'_>>(raw.get()).unwrap_or_default();
+                    Some((span(raw.get())?, head))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((whole, heads))
+        }
+    }
+
+    /// The scanner's reading next to the serde one, in comparable form.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn both_readings(body: &str) -> (String, String) {
+        let ours = input_items(body).map(|(whole, items)| {
+            let items: Vec<_> = items
+                .into_iter()
+                .map(|(span, h)| (span, h.kind, h.role, h.encrypted_content, h.content))
+                .collect();
+            (whole, items)
+        });
+        let theirs = serde_reading::input_items(body).map(|(whole, items)| {
+            let items: Vec<_> = items
+                .into_iter()
+                .map(|(span, h)| (span, h.kind, h.role, h.encrypted_content, h.content))
+                .collect();
+            (whole, items)
+        });
+        (format!("{ours:?}"), format!("{theirs:?}"))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_scanner_reads_items_as_the_serde_reading_did() {
+        for body in [
+            TURN1,
+            TURN2,
+            include_str!("../../tests/fixtures/requests/after-tool-calls.input.json"),
+            "",
+            " { } ",
+            "{}x",
+            r#"{"input":null}"#,
+            r#"{"input":"x"}"#,
+            r#"{"input":[],"input":[]}"#,
+            r#"{"input":null,"input":[]}"#,
+            r#"{"inp\u0075t" : [ 1 , {"typ\u0065":"re\u0061soning","encrypted_content":{"a":[1]}} ] }"#,
+            r#"{"input":[{"type":"\ud800","role":"user","content":"a"}]}"#,
+            r#"{"input":[{"\ud800":1,"type":"reasoning","encrypted_content":"x"}]}"#,
+            r#"{"\ud800":1,"input":[]}"#,
+            r#"{"x":"\ud800","input":[{"type":"reasoning","encrypted_content":"\udfff"}]}"#,
+            r#"{"input":[{"type":"reasoning","type":7,"role":"user","role":"user"},[],"s",null]}"#,
+            r#"{"input":[{"type":"message","role":"user","content":[1,{"x":"}"}]}   ]  }  "#,
+            r#"{"input":[{"type":"message","role":"user","content":01}]}"#,
+            r#"{"input":[{"type":"message" "role":"user"}]}"#,
+            r#"{"input":[,]}"#,
+            concat!(r#"{"input":[{"type":"\u0000"}]}"#, "\n"),
+        ] {
+            let (ours, theirs) = both_readings(body);
+            assert_eq!(ours, theirs, "{body}");
+        }
+        // Deep values inside and outside `input` (neither reading recurses into them).
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let body = format!(
+            r#"{{"x":{deep},"input":[{{"type":"reasoning","encrypted_content":{deep}}}]}}"#
+        );
+        let (ours, theirs) = both_readings(&body);
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn only_an_object_body_has_input_items() {
+        // The serde reading took a top-level array as the struct's fields in order (its first
+        // element as `input`), and the re-send then dropped items out of a body that has no
+        // `input` at all.
+        assert_eq!(
+            crate::request::resend::drop_encrypted_reasoning(
+                r#"[[{"type":"reasoning","encrypted_content":"x"}]]"#
+            ),
+            None
+        );
+        assert_eq!(turn_of(r#"[[{"role":"user","content":"hi"}]]"#), None);
+        #[cfg(not(target_arch = "wasm32"))]
+        assert!(
+            serde_reading::input_items(r#"[[{"type":"reasoning","encrypted_content":"x"}]]"#)
+                .is_some(),
+            "the serde reading found items there"
+        );
+    }
+
+    #[test]
+    fn a_turn_is_written_as_key_and_first() {
+        assert_eq!(
+            Turn::named(2, "\"hi\"", true).to_json(),
+            format!(r#"{{"key":"2:{:016x}","first":true}}"#, fnv1a(b"\"hi\""))
+        );
+    }
+
     #[test]
     fn bodies_without_a_user_message_have_no_turn() {
         for body in [
@@ -228,5 +425,89 @@ mod tests {
         }
         let odd = r#"{"input":[{"role":"user","content":"a"}, 7, {"role":["x"]}]}"#;
         assert_eq!(turn_of(odd).map(|t| t.first), Some(false));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod differential {
+        use super::both_readings;
+        use proptest::prelude::*;
+
+        /// Pieces request bodies are made of, including the awkward ones: escapes in names and
+        /// values, lone surrogates, duplicate members, non-object items, broken syntax.
+        fn piece() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "{",
+                "}",
+                "[",
+                "]",
+                ",",
+                ":",
+                " ",
+                "\n",
+                "\"input\"",
+                "\"inp\\u0075t\"",
+                "\"type\"",
+                "\"role\"",
+                "\"content\"",
+                "\"encrypted_content\"",
+                "\"reasoning\"",
+                "\"user\"",
+                "\"message\"",
+                "\"re\\u0061soning\"",
+                "\"\\ud800\"",
+                "null",
+                "1",
+                "-0.5e3",
+                "true",
+                "\"x\"",
+                "\"\\\"\"",
+                "01",
+                "\"é\"",
+            ])
+        }
+
+        fn body() -> impl Strategy<Value = String> {
+            let item = prop::collection::vec(piece(), 0..12).prop_map(|p| p.concat());
+            (
+                prop::collection::vec(item, 0..5),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(items, dup, extra)| {
+                    let mut b = String::from("{");
+                    if extra {
+                        b.push_str("\"model\":\"m\",");
+                    }
+                    b.push_str("\"input\":[");
+                    b.push_str(&items.join(","));
+                    b.push(']');
+                    if dup {
+                        b.push_str(",\"input\":[]");
+                    }
+                    b.push('}');
+                    b
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+            #[test]
+            fn scanner_and_serde_readings_agree(body in body()) {
+                let (ours, theirs) = both_readings(&body);
+                prop_assert_eq!(ours, theirs);
+            }
+
+            #[test]
+            fn they_agree_on_arbitrary_pieces_too(p in prop::collection::vec(piece(), 0..24)) {
+                let body = p.concat();
+                let (ours, theirs) = both_readings(&body);
+                if body.trim_start().starts_with('[') {
+                    // Not an object: no items (see only_an_object_body_has_input_items).
+                    prop_assert_eq!(ours, "None");
+                } else {
+                    prop_assert_eq!(ours, theirs);
+                }
+            }
+        }
     }
 }

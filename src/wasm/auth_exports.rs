@@ -11,11 +11,10 @@
 //! - `token-transient`: keep the stored login; retry later. `token-bad-response`: same, and log it.
 //! - `bad-argument`: a JS caller passed the wrong shape (a plugin bug, not a user error).
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::args::{field, ms, object, opt_str};
-use super::{to_js, to_js_error};
+use super::{json_text_to_js, to_js_error};
 use crate::auth::jwt;
 use crate::auth::oauth;
 use crate::auth::redact;
@@ -26,7 +25,9 @@ use crate::auth::token_response;
 /// deviceVerification, deviceRedirectUri}`.
 #[wasm_bindgen(js_name = oauthEndpoints)]
 pub fn oauth_endpoints(issuer: Option<String>) -> Result<JsValue, JsValue> {
-    to_js(&oauth::endpoints(issuer.as_deref().unwrap_or_default()).map_err(|e| to_js_error(&e))?)
+    let endpoints =
+        oauth::endpoints(issuer.as_deref().unwrap_or_default()).map_err(|e| to_js_error(&e))?;
+    json_text_to_js(&endpoints.to_json())
 }
 
 /// `refreshBody(refresh, clientId?): string` (JSON).
@@ -45,15 +46,10 @@ pub fn parse_token_response(
     now_ms: f64,
     previous_refresh: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    to_js(
-        &token_response::parse_token_response(
-            status,
-            body,
-            ms(now_ms),
-            previous_refresh.as_deref(),
-        )
-        .map_err(|e| to_js_error(&e))?,
-    )
+    let login =
+        token_response::parse_token_response(status, body, ms(now_ms), previous_refresh.as_deref())
+            .map_err(|e| to_js_error(&e))?;
+    json_text_to_js(&login.to_json())
 }
 
 /// A stored login as JS holds it (`{access, refresh, expires?}`); other fields (`type`,
@@ -135,12 +131,6 @@ pub fn refresh_decision(
     .to_string())
 }
 
-#[derive(Serialize)]
-struct UnauthorizedOut {
-    action: &'static str,
-    message: String,
-}
-
 /// `afterUnauthorized(alreadyRetried): {action: "refresh-and-retry" | "fail", message}` for a 401
 /// from the backend: refresh once, retry once, then fail with `message`.
 #[wasm_bindgen(js_name = afterUnauthorized)]
@@ -150,10 +140,9 @@ pub fn after_unauthorized(already_retried: bool) -> Result<JsValue, JsValue> {
         UnauthorizedAction::RefreshAndRetry => "refresh-and-retry",
         UnauthorizedAction::Fail => "fail",
     };
-    to_js(&UnauthorizedOut {
-        action: name,
-        message: action.to_string(),
-    })
+    json_text_to_js(&crate::json::object(|o| {
+        o.str("action", name).str("message", &action.to_string());
+    }))
 }
 
 /// `redact(text, secrets: string[]): string`: every secret (8+ characters) and every
@@ -174,5 +163,5 @@ pub fn redact_text(text: &str, secrets: JsValue) -> String {
 /// `{accountId, planType, userId, email, expiresAtS}` (absent claims are `null`).
 #[wasm_bindgen(js_name = decodeJwt)]
 pub fn decode_jwt(token: &str) -> Result<JsValue, JsValue> {
-    to_js(&jwt::decode(token).map_err(|e| to_js_error(&e))?)
+    json_text_to_js(&jwt::decode(token).map_err(|e| to_js_error(&e))?.to_json())
 }

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{to_js, to_js_error};
+use super::{json_text_to_js, to_js_error};
 use crate::error::CoreError;
 use crate::request::{client, models, transform};
 
@@ -39,12 +39,14 @@ impl CatalogHandle {
     /// supportsSummaries, supportsVerbosity, defaultVerbosity, supportsParallelToolCalls, serviceTiers,
     /// priority, visible, upgrade}]`.
     pub fn models(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.models())
+        json_text_to_js(&self.inner.models_json())
     }
 
     /// The slugs this login was offered by the last live list (before one: every visible model).
     pub fn usable(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.usable())
+        let mut out = String::new();
+        models::write_strs(&mut out, &self.inner.usable());
+        json_text_to_js(&out)
     }
 
     /// The highest `minimal_client_version` in the catalog (`MAJOR.MINOR.PATCH`), or `undefined`.
@@ -55,7 +57,7 @@ impl CatalogHandle {
 
     /// `{model, effort, fast, notice}` for a requested name (`defaultModel` for empty/unknown names).
     pub fn resolve(&self, name: &str, default_model: Option<String>) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.resolve(name, default_model.as_deref()))
+        json_text_to_js(&self.inner.resolve(name, default_model.as_deref()).to_json())
     }
 }
 
@@ -86,7 +88,7 @@ pub fn client_identity(
     };
     let id =
         client::identity(override_version.as_deref(), &machine).map_err(|e| to_js_error(&e))?;
-    to_js(&id)
+    json_text_to_js(&id.to_json())
 }
 
 /// The options object passed to `transformRequest` has the wrong shape.
@@ -155,7 +157,11 @@ pub fn transform_request(
     set("promptCacheKey", &JsValue::from_str(&out.prompt_cache_key))?;
     set("lite", &JsValue::from_bool(out.lite))?;
     set("callerStreams", &JsValue::from_bool(out.caller_streams))?;
-    set("turn", &to_js(&out.turn)?)?;
+    let turn = match &out.turn {
+        Some(t) => json_text_to_js(&t.to_json())?,
+        None => JsValue::NULL,
+    };
+    set("turn", &turn)?;
     Ok(result.into())
 }
 
