@@ -196,7 +196,7 @@ impl Event {
         r.now_ms = f.i64("nowMs")?;
         r.key = f.string("key")?;
         if let Some(l) = f.get("limits") {
-            r.limits = Some(read_limits(l)?);
+            r.limits = Some(RateLimits::read(l)?);
         }
         r.resets_at_ms = f.i64("resetsAtMs")?;
         r.project = f.string("project")?;
@@ -395,14 +395,14 @@ impl Usage {
         let f = Fields::of(v, "struct Usage")?;
         Ok(Usage {
             observed_ms: f.need("observedMs", f.i64("observedMs"))?,
-            limits: read_limits(f.get("limits").ok_or_else(|| json::missing("limits"))?)?,
+            limits: RateLimits::read(f.get("limits").ok_or_else(|| json::missing("limits"))?)?,
         })
     }
 
     pub fn write(&self, out: &mut String) {
         let mut o = Obj::start(out);
         o.i64("observedMs", self.observed_ms)
-            .with("limits", |out| write_limits(out, &self.limits))
+            .with("limits", |out| self.limits.write(out))
             .end();
     }
 }
@@ -426,100 +426,123 @@ impl Sticky {
     }
 }
 
-// The usage snapshot as the pool keeps it: `stream::limits`' types, in the JSON their serde
-// derives wrote (`{primary, secondary, credits, activeLimit, limitName, families}`, windows
-// `{usedPercent, windowMinutes, resetsAtS, resetsAfterS}`), read and written here so that the
-// pool links no serde instance of them.
+// The usage snapshot as the pool keeps it: `stream::limits`' types in the JSON their serde derives
+// wrote (`{primary, secondary, credits, activeLimit, limitName, families}`, `limitName` and
+// `families` may be absent; windows `{usedPercent, windowMinutes, resetsAtS, resetsAfterS}`).
+// MERGE NOTE: the size-stream branch gives these types the same `read` / `write` in
+// src/stream/limits.rs (same JSON); once both are merged the compiler reports these as duplicate
+// definitions: delete this block, nothing else changes.
 
-/// A usage snapshot from its JSON (`limitName` and `families` may be absent).
-pub fn read_limits(v: &Value) -> Result<RateLimits, String> {
-    let f = Fields::of(v, "struct RateLimits")?;
-    Ok(RateLimits {
-        primary: f.get("primary").map(read_window).transpose()?,
-        secondary: f.get("secondary").map(read_window).transpose()?,
-        credits: f.get("credits").map(read_credits).transpose()?,
-        active_limit: f.string("activeLimit")?,
-        limit_name: f.string("limitName")?,
-        families: match f.array("families")? {
-            Some(items) => read_vec(items, read_family)?,
-            None => Vec::new(),
-        },
-    })
-}
+impl RateLimits {
+    pub fn read(v: &Value) -> Result<RateLimits, String> {
+        let f = Fields::of(v, "struct RateLimits")?;
+        Ok(RateLimits {
+            primary: f.get("primary").map(Window::read).transpose()?,
+            secondary: f.get("secondary").map(Window::read).transpose()?,
+            credits: f.get("credits").map(Credits::read).transpose()?,
+            active_limit: f.string("activeLimit")?,
+            limit_name: f.string("limitName")?,
+            families: match f.array("families")? {
+                Some(items) => read_vec(items, Family::read)?,
+                None => Vec::new(),
+            },
+        })
+    }
 
-fn read_window(v: &Value) -> Result<Window, String> {
-    let f = Fields::of(v, "struct Window")?;
-    Ok(Window {
-        used_percent: f.need("usedPercent", f.f64("usedPercent"))?,
-        window_minutes: f.u64("windowMinutes")?,
-        resets_at_s: f.f64("resetsAtS")?,
-        resets_after_s: f.f64("resetsAfterS")?,
-    })
-}
-
-fn read_credits(v: &Value) -> Result<Credits, String> {
-    let f = Fields::of(v, "struct Credits")?;
-    Ok(Credits {
-        has_credits: f.bool("hasCredits")?,
-        unlimited: f.bool("unlimited")?,
-        balance: f.string("balance")?,
-    })
-}
-
-fn read_family(v: &Value) -> Result<Family, String> {
-    let f = Fields::of(v, "struct Family")?;
-    Ok(Family {
-        id: f.need("id", f.string("id"))?,
-        name: f.string("name")?,
-        primary: f.get("primary").map(read_window).transpose()?,
-        secondary: f.get("secondary").map(read_window).transpose()?,
-    })
-}
-
-/// Writes a usage snapshot's JSON onto `out`.
-pub fn write_limits(out: &mut String, l: &RateLimits) {
-    let mut o = Obj::start(out);
-    opt_window(&mut o, "primary", &l.primary);
-    opt_window(&mut o, "secondary", &l.secondary);
-    match &l.credits {
-        Some(c) => o.with("credits", |out| {
-            let mut c_o = Obj::start(out);
-            c_o.opt_bool("hasCredits", c.has_credits)
-                .opt_bool("unlimited", c.unlimited)
-                .opt_str("balance", c.balance.as_deref())
-                .end();
-        }),
-        None => o.null("credits"),
-    };
-    o.opt_str("activeLimit", l.active_limit.as_deref())
-        .opt_str("limitName", l.limit_name.as_deref())
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        o.with("primary", |out| {
+            opt_write(out, &self.primary, Window::write)
+        })
+        .with("secondary", |out| {
+            opt_write(out, &self.secondary, Window::write)
+        })
+        .with("credits", |out| {
+            opt_write(out, &self.credits, Credits::write)
+        })
+        .opt_str("activeLimit", self.active_limit.as_deref())
+        .opt_str("limitName", self.limit_name.as_deref())
         .with("families", |out| {
-            json::arr(out, &l.families, |out, fam| {
-                let mut f_o = Obj::start(out);
-                f_o.str("id", &fam.id).opt_str("name", fam.name.as_deref());
-                opt_window(&mut f_o, "primary", &fam.primary);
-                opt_window(&mut f_o, "secondary", &fam.secondary);
-                f_o.end();
-            })
+            json::arr(out, &self.families, |out, f| f.write(out))
         })
         .end();
+    }
 }
 
-fn opt_window(o: &mut Obj, key: &str, w: &Option<Window>) {
-    match w {
-        Some(w) => o.with(key, |out| {
-            let mut w_o = Obj::start(out);
-            w_o.f64("usedPercent", w.used_percent);
-            match w.window_minutes {
-                Some(m) => w_o.u64("windowMinutes", m),
-                None => w_o.null("windowMinutes"),
-            };
-            w_o.opt_f64("resetsAtS", w.resets_at_s)
-                .opt_f64("resetsAfterS", w.resets_after_s)
-                .end();
-        }),
-        None => o.null(key),
-    };
+impl Window {
+    pub fn read(v: &Value) -> Result<Window, String> {
+        let f = Fields::of(v, "struct Window")?;
+        Ok(Window {
+            used_percent: f.need("usedPercent", f.f64("usedPercent"))?,
+            window_minutes: f.u64("windowMinutes")?,
+            resets_at_s: f.f64("resetsAtS")?,
+            resets_after_s: f.f64("resetsAfterS")?,
+        })
+    }
+
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        o.f64("usedPercent", self.used_percent);
+        match self.window_minutes {
+            Some(m) => o.u64("windowMinutes", m),
+            None => o.null("windowMinutes"),
+        };
+        o.opt_f64("resetsAtS", self.resets_at_s)
+            .opt_f64("resetsAfterS", self.resets_after_s)
+            .end();
+    }
+}
+
+impl Credits {
+    pub fn read(v: &Value) -> Result<Credits, String> {
+        let f = Fields::of(v, "struct Credits")?;
+        Ok(Credits {
+            has_credits: f.bool("hasCredits")?,
+            unlimited: f.bool("unlimited")?,
+            balance: f.string("balance")?,
+        })
+    }
+
+    pub fn write(&self, out: &mut String) {
+        Obj::start(out)
+            .opt_bool("hasCredits", self.has_credits)
+            .opt_bool("unlimited", self.unlimited)
+            .opt_str("balance", self.balance.as_deref())
+            .end();
+    }
+}
+
+impl Family {
+    pub fn read(v: &Value) -> Result<Family, String> {
+        let f = Fields::of(v, "struct Family")?;
+        Ok(Family {
+            id: f.need("id", f.string("id"))?,
+            name: f.string("name")?,
+            primary: f.get("primary").map(Window::read).transpose()?,
+            secondary: f.get("secondary").map(Window::read).transpose()?,
+        })
+    }
+
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        o.str("id", &self.id)
+            .opt_str("name", self.name.as_deref())
+            .with("primary", |out| {
+                opt_write(out, &self.primary, Window::write)
+            })
+            .with("secondary", |out| {
+                opt_write(out, &self.secondary, Window::write)
+            })
+            .end();
+    }
+}
+
+/// An optional value written by `write`, `null` when `None`.
+fn opt_write<T>(out: &mut String, v: &Option<T>, write: impl FnOnce(&T, &mut String)) {
+    match v {
+        Some(v) => write(v, out),
+        None => out.push_str("null"),
+    }
 }
 
 impl Pool {
@@ -1330,7 +1353,7 @@ pub(crate) mod tests {
                 } => o
                     .str("type", "usage")
                     .str("key", key)
-                    .with("limits", |out| write_limits(out, limits))
+                    .with("limits", |out| limits.write(out))
                     .i64("nowMs", *now_ms),
                 Event::UsageLimit {
                     key,
