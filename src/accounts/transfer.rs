@@ -188,6 +188,19 @@ fn pretty(compact: &str) -> String {
     out
 }
 
+/// When each account's newest login expires (key → ms or `null`), as JS passes it to [`plan`].
+pub fn read_expiries(v: &Value) -> Result<BTreeMap<String, Option<i64>>, String> {
+    let mut out = BTreeMap::new();
+    for (k, ms) in Fields::of(v, "a map")?.0 {
+        let ms = match ms {
+            Value::Null => None,
+            v => Some(v.as_i64().ok_or_else(|| json::invalid(v, "i64"))?),
+        };
+        out.insert(k.clone(), ms);
+    }
+    Ok(out)
+}
+
 /// What an import does to one account. JSON: `"add"`, `"update"`, `"same"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -548,6 +561,23 @@ mod tests {
         assert_eq!(export.pool.accounts.len(), 3);
         assert_eq!(export.to_file_text(), text);
         assert_eq!(parse(&export.to_json()), Ok(export));
+    }
+
+    #[test]
+    fn expiries_read_as_numbers_or_null() {
+        let read = |t: &str| read_expiries(&json::parse(t).unwrap());
+        assert_eq!(
+            read(r#"{"a":5,"b":null}"#),
+            Ok(BTreeMap::from([("a".into(), Some(5)), ("b".into(), None)]))
+        );
+        assert_eq!(
+            read(r#"{"a":"5"}"#),
+            Err("invalid type: string \"5\", expected i64".into())
+        );
+        assert_eq!(
+            read("[]"),
+            Err("invalid type: sequence, expected a map".into())
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::args::{arg, pool_arg};
+use super::args::{bad_arg, pool_arg};
 use super::{json_text_to_js, to_js, to_js_error, value_from_js};
 use crate::accounts::{transfer, view, AccountsError};
 
@@ -76,7 +76,9 @@ pub fn accounts_plan_import(
     export: JsValue,
 ) -> Result<JsValue, JsValue> {
     let p = pool_arg(&pool)?;
-    let expires = arg(&expires, "login expiries")?;
+    let expires = value_from_js(&expires)
+        .and_then(|v| transfer::read_expiries(&v))
+        .map_err(|e| bad_arg("login expiries", &e))?;
     let export = value_from_js(&export)
         .and_then(|v| transfer::Export::read(&v))
         .map_err(|e| to_js_error(&AccountsError::BadExport(e)))?;

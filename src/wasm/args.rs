@@ -7,7 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, to_js_error, value_from_js};
+use super::{to_js_error, value_from_js};
 use crate::accounts::pool::Pool;
 use crate::accounts::AccountsError;
 use crate::error::CoreError;
@@ -83,11 +83,4 @@ pub(crate) fn bad_arg(what: &str, why: &str) -> JsValue {
     JsValue::from(js_sys::Error::new(&format!(
         "internal: bad {what} ({why}); a plugin bug, please report it"
     )))
-}
-
-pub(crate) fn arg<T: serde::de::DeserializeOwned>(
-    value: &JsValue,
-    what: &str,
-) -> Result<T, JsValue> {
-    from_js(value).map_err(|e| bad_arg(what, &e))
 }
