@@ -12,6 +12,7 @@ use opencode_chatgpt_wasm::accounts::reasoning::drop_reasoning;
 use opencode_chatgpt_wasm::accounts::transfer;
 use opencode_chatgpt_wasm::accounts::select::{available, select, Ask, Selection};
 use opencode_chatgpt_wasm::accounts::view::{list, resolve};
+use opencode_chatgpt_wasm::json;
 use opencode_chatgpt_wasm::stream::limits::{RateLimits, Window};
 
 #[derive(Arbitrary, Debug)]
@@ -91,7 +92,7 @@ fn check(pool: &Pool, ask: &Ask) {
 fuzz_target!(|input: Input| {
     let mut pool = match input.pool_text.as_deref().map(Pool::from_json) {
         Some(Ok(p)) => {
-            let text = serde_json::to_string(&p).unwrap();
+            let text = p.to_json();
             assert_eq!(Pool::from_json(&text).as_ref(), Ok(&p));
             p
         }
@@ -149,7 +150,7 @@ fuzz_target!(|input: Input| {
             },
             Op::Label(n, label) => Event::Label { key: key(n), label },
             Op::Remove(n) => Event::Remove { key: key(n) },
-            Op::RawEvent(text) => match serde_json::from_str::<Event>(&text) {
+            Op::RawEvent(text) => match json::parse(&text).and_then(|v| Event::read(&v)) {
                 Ok(e) => e,
                 Err(_) => continue,
             },

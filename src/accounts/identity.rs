@@ -3,14 +3,15 @@
 //! workspace are two accounts (two users). Read from the token's claims (payload only, see
 //! [`crate::auth::jwt`]); never keeps or returns the token.
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::AccountsError;
 use crate::auth::jwt::{self, Claims};
+use crate::json::{Fields, Obj};
 
-/// One account's identity and the facts shown about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One account's identity and the facts shown about it. JSON: `{key, accountId, userId, email,
+/// plan}` (`key` and `accountId` required; the others `null` when unknown, may be absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// `<accountId>/<user>`: the pool's key.
     pub key: String,
@@ -19,6 +20,37 @@ pub struct Identity {
     pub user_id: Option<String>,
     pub email: Option<String>,
     pub plan: Option<String>,
+}
+
+impl Identity {
+    pub fn read(v: &Value) -> Result<Identity, String> {
+        Identity::read_fields(Fields::of(v, "struct Identity")?)
+    }
+
+    /// The identity's fields in an object that may hold others (an account is one flat object).
+    pub fn read_fields(f: Fields) -> Result<Identity, String> {
+        Ok(Identity {
+            key: f.need("key", f.string("key"))?,
+            account_id: f.need("accountId", f.string("accountId"))?,
+            user_id: f.string("userId")?,
+            email: f.string("email")?,
+            plan: f.string("plan")?,
+        })
+    }
+
+    /// Writes the identity's fields into an object being written.
+    pub fn write_fields(&self, o: &mut Obj) {
+        o.str("key", &self.key)
+            .str("accountId", &self.account_id)
+            .opt_str("userId", self.user_id.as_deref())
+            .opt_str("email", self.email.as_deref())
+            .opt_str("plan", self.plan.as_deref());
+    }
+
+    /// The identity's JSON text.
+    pub fn to_json(&self) -> String {
+        crate::json::object(|o| self.write_fields(o))
+    }
 }
 
 /// The key of an account id and a user (`-` when the user is unknown).

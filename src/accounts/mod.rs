@@ -2,7 +2,8 @@
 //!
 //! - [`identity`]: what makes two logins the same account (ChatGPT account/workspace id + user),
 //!   read from the token's claims.
-//! - [`pool`]: the pool as data (serde; what `accounts.json` holds besides the tokens) and the
+//! - [`pool`]: the pool as data (its JSON read and written by hand on [`crate::json`]; what
+//!   `accounts.json` holds besides the tokens) and the
 //!   events that change it (a login joins, a usage snapshot, a usage limit, a dead login, a
 //!   failure, a success, `use`, `label`, `remove`).
 //! - [`select`]: the selection state machine: which account serves a conversation (sticky per

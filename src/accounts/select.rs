@@ -7,39 +7,58 @@
 //! counts as unused), the earlier account on a tie. A project pin is never left unless
 //! `allow_leave_pin`. When nothing is available the answer names the earliest reset.
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::pool::{Account, CoolReason, Pool};
+use super::pool::{opt_i64, Account, CoolReason, Pool};
+use crate::json::{Fields, Obj};
 use crate::stream::errors_http::human_duration;
 use crate::stream::limits::Window;
 
-/// The question: who serves this request?
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The question: who serves this request? JSON: `{conversation, project, nowMs, allowLeavePin}`
+/// (`nowMs` required; the others may be absent or `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ask {
     /// The conversation (`prompt_cache_key`, else the session id); `None`: not remembered.
-    #[serde(default)]
     pub conversation: Option<String>,
     /// The project directory (its pin applies).
-    #[serde(default)]
     pub project: Option<String>,
     pub now_ms: i64,
     /// Config: a pinned project may use other accounts when its pin is exhausted.
-    #[serde(default)]
     pub allow_leave_pin: bool,
 }
 
-/// Why a conversation left its account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+impl Ask {
+    pub fn read(v: &Value) -> Result<Ask, String> {
+        let f = Fields::of(v, "struct Ask")?;
+        Ok(Ask {
+            conversation: f.string("conversation")?,
+            project: f.string("project")?,
+            now_ms: f.need("nowMs", f.i64("nowMs"))?,
+            allow_leave_pin: f.bool("allowLeavePin")?.unwrap_or(false),
+        })
+    }
+}
+
+/// Why a conversation left its account. JSON: `"usage_limit"`, `"login_dead"`, `"failing"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoveReason {
     UsageLimit,
     LoginDead,
     Failing,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl MoveReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveReason::UsageLimit => "usage_limit",
+            MoveReason::LoginDead => "login_dead",
+            MoveReason::Failing => "failing",
+        }
+    }
+}
+
+/// JSON: `{from, reason, fromUntilMs, message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
     pub from: String,
     pub reason: MoveReason,
@@ -49,13 +68,9 @@ pub struct Moved {
     pub message: String,
 }
 
-/// The answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+/// The answer. JSON: `{type: "serve", key, index, moved, dropReasoning}`, `{type: "exhausted",
+/// earliestResetMs, message}` or `{type: "empty", message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
     /// Send with `key` (account number `index`, 1-based). `moved`: it is not the account that
     /// served this conversation, project or pool until now.
@@ -74,6 +89,46 @@ pub enum Selection {
     },
     /// The pool has no account.
     Empty { message: String },
+}
+
+impl Selection {
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        match self {
+            Selection::Serve {
+                key,
+                index,
+                moved,
+                drop_reasoning,
+            } => {
+                o.str("type", "serve")
+                    .str("key", key)
+                    .u64("index", *index as u64);
+                match moved {
+                    Some(m) => o.with("moved", |out| {
+                        let mut m_o = Obj::start(out);
+                        m_o.str("from", &m.from).str("reason", m.reason.as_str());
+                        opt_i64(&mut m_o, "fromUntilMs", m.from_until_ms);
+                        m_o.str("message", &m.message).end();
+                    }),
+                    None => o.null("moved"),
+                };
+                o.bool("dropReasoning", *drop_reasoning);
+            }
+            Selection::Exhausted {
+                earliest_reset_ms,
+                message,
+            } => {
+                o.str("type", "exhausted");
+                opt_i64(&mut o, "earliestResetMs", *earliest_reset_ms);
+                o.str("message", message);
+            }
+            Selection::Empty { message } => {
+                o.str("type", "empty").str("message", message);
+            }
+        }
+        o.end();
+    }
 }
 
 /// Whether `acc` may be chosen at `now_ms`.
@@ -568,7 +623,7 @@ mod tests {
         #[test]
         fn any_pool_text_is_refused_or_normalized(text in ".{0,200}") {
             if let Ok(p) = Pool::from_json(&text) {
-                let again = Pool::from_json(&serde_json::to_string(&p).unwrap()).unwrap();
+                let again = Pool::from_json(&p.to_json()).unwrap();
                 prop_assert_eq!(again, p);
             }
         }

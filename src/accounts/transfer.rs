@@ -15,46 +15,194 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::identity;
 use super::pool::{self, Pool, MAX_ACCOUNTS};
 use super::AccountsError;
+use crate::json::{self, Fields, Obj};
 
 /// The `format` an export names.
 pub const FORMAT: &str = "opencode-chatgpt-wasm/accounts-export";
 /// The export format this version reads and writes.
 pub const VERSION: u32 = 1;
 
-/// One stored login (OpenCode's oauth record in auth.json).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One stored login (OpenCode's oauth record in auth.json). JSON: `{type, refresh, access,
+/// expires, accountId}` (`expires` `null` when unknown, may be absent; `accountId` absent when
+/// unknown).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Login {
-    #[serde(rename = "type")]
     pub kind: String,
     pub refresh: String,
     pub access: String,
-    #[serde(default)]
     pub expires: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
 }
 
-/// The whole export file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+impl Login {
+    pub fn read(v: &Value) -> Result<Login, String> {
+        let f = Fields::of(v, "struct Login")?;
+        Ok(Login {
+            kind: f.need("type", f.string("type"))?,
+            refresh: f.need("refresh", f.string("refresh"))?,
+            access: f.need("access", f.string("access"))?,
+            expires: f.i64("expires")?,
+            account_id: f.string("accountId")?,
+        })
+    }
+
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        o.str("type", &self.kind)
+            .str("refresh", &self.refresh)
+            .str("access", &self.access);
+        pool::opt_i64(&mut o, "expires", self.expires);
+        if let Some(id) = &self.account_id {
+            o.str("accountId", id);
+        }
+        o.end();
+    }
+
+    /// Logins by key (`{key: login}`), as JS passes them and an export holds them.
+    pub fn read_map(v: &Value) -> Result<BTreeMap<String, Login>, String> {
+        let f = Fields::of(v, "a map")?;
+        f.0.iter()
+            .map(|(k, v)| Ok((k.clone(), Login::read(v)?)))
+            .collect()
+    }
+}
+
+/// The whole export file. JSON: `{format, version, exportedMs, pool, logins}`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Export {
     pub format: String,
     pub version: u32,
-    #[serde(default)]
     pub exported_ms: i64,
     pub pool: Pool,
     pub logins: BTreeMap<String, Login>,
 }
 
-/// What an import does to one account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl Export {
+    /// The export in `v` as it is (not checked: see [`parse`]).
+    pub fn read(v: &Value) -> Result<Export, String> {
+        let f = Fields::of(v, "struct Export")?;
+        Ok(Export {
+            format: f.need("format", f.string("format"))?,
+            version: f.need("version", f.u32("version"))?,
+            exported_ms: f.i64("exportedMs")?.unwrap_or(0),
+            pool: Pool::read(f.get("pool").ok_or_else(|| json::missing("pool"))?)?,
+            logins: Login::read_map(f.get("logins").ok_or_else(|| json::missing("logins"))?)?,
+        })
+    }
+
+    pub fn write(&self, out: &mut String) {
+        let mut o = Obj::start(out);
+        o.str("format", &self.format)
+            .u64("version", u64::from(self.version))
+            .i64("exportedMs", self.exported_ms)
+            .with("pool", |out| self.pool.write(out))
+            .with("logins", |out| {
+                let mut m = Obj::start(out);
+                for (k, l) in &self.logins {
+                    m.with(k, |out| l.write(out));
+                }
+                m.end();
+            })
+            .end();
+    }
+
+    /// The export's JSON text, compact.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    /// The export file's text: the JSON indented by two spaces, as serde_json's pretty printer
+    /// writes it (the file a user may read or diff).
+    pub fn to_file_text(&self) -> String {
+        pretty(&self.to_json())
+    }
+}
+
+/// Compact JSON text (no whitespace outside strings, as [`crate::json`] writes it) indented as
+/// `serde_json::to_string_pretty` indents: two spaces a level, `"key": value`, `{}` and `[]` when
+/// empty.
+fn pretty(compact: &str) -> String {
+    let bytes = compact.as_bytes();
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut start = 0;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                (false, _) => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                continue;
+            }
+            b'{' | b'[' | b'}' | b']' | b',' | b':' => {}
+            _ => continue,
+        }
+        out.push_str(&compact[start..i]);
+        start = i + 1;
+        match b {
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                out.push(char::from(b));
+                if bytes.get(i + 1) != Some(&close) {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            b'}' | b']' => {
+                if i > 0 && bytes[i - 1] != b'{' && bytes[i - 1] != b'[' {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                }
+                out.push(char::from(b));
+            }
+            b',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            _ => out.push_str(": "),
+        }
+    }
+    out.push_str(&compact[start..]);
+    out
+}
+
+/// When each account's newest login expires (key → ms or `null`), as JS passes it to [`plan`].
+pub fn read_expiries(v: &Value) -> Result<BTreeMap<String, Option<i64>>, String> {
+    let mut out = BTreeMap::new();
+    for (k, ms) in Fields::of(v, "a map")?.0 {
+        let ms = match ms {
+            Value::Null => None,
+            v => Some(v.as_i64().ok_or_else(|| json::invalid(v, "i64"))?),
+        };
+        out.insert(k.clone(), ms);
+    }
+    Ok(out)
+}
+
+/// What an import does to one account. JSON: `"add"`, `"update"`, `"same"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Not in the pool: it joins.
     Add,
@@ -64,8 +212,18 @@ pub enum Action {
     Same,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Update => "update",
+            Action::Same => "same",
+        }
+    }
+}
+
+/// JSON: `{key, n, name, action, login}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub key: String,
     /// Its number in the file (1-based).
@@ -77,12 +235,31 @@ pub struct Item {
     pub login: bool,
 }
 
-/// The pool after an import, what happens to each account, and which logins to take.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The pool after an import, what happens to each account, and which logins to take. JSON:
+/// `{pool, items}`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Import {
     pub pool: Pool,
     pub items: Vec<Item>,
+}
+
+impl Import {
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.with("pool", |out| self.pool.write(out))
+                .with("items", |out| {
+                    json::arr(out, &self.items, |out, it| {
+                        let mut i_o = Obj::start(out);
+                        i_o.str("key", &it.key)
+                            .u64("n", it.n as u64)
+                            .str("name", &it.name)
+                            .str("action", it.action.as_str())
+                            .bool("login", it.login)
+                            .end();
+                    })
+                });
+        })
+    }
 }
 
 fn bad(why: impl Into<String>) -> AccountsError {
@@ -134,8 +311,7 @@ pub fn parse(text: &str) -> Result<Export, AccountsError> {
         }
         None => return Err(bad("it has no export version")),
     }
-    let export: Export =
-        serde_json::from_value(value).map_err(|e| bad(format!("malformed: {e}")))?;
+    let export = Export::read(&value).map_err(|e| bad(format!("malformed: {e}")))?;
     if export.pool.version != pool::VERSION {
         return Err(bad(format!(
             "its pool is version {}, this plugin reads version {}; update the plugin",
@@ -315,8 +491,7 @@ mod tests {
     fn round_trip_and_plan() {
         let (p, logins) = pool_of(&["a", "b"]);
         let export = make(&p, logins, 5).unwrap();
-        let text = serde_json::to_string(&export).unwrap();
-        let back = parse(&text).unwrap();
+        let back = parse(&export.to_file_text()).unwrap();
         assert_eq!(back, export);
         let plan_empty = plan(&Pool::default(), &BTreeMap::new(), &back).unwrap();
         assert_eq!(
@@ -376,11 +551,73 @@ mod tests {
         }
     }
 
+    /// An export file the previous version wrote (serde's derives and pretty printer: every
+    /// pool field, usage with credits and a second limit family, floats such as `5.0`, `1e-7`
+    /// and `1e+21`, a login without `accountId`) reads, and is written back byte for byte.
+    #[test]
+    fn the_previous_versions_file_reads_and_is_written_back_identically() {
+        let text = include_str!("testdata/export-v1.json");
+        let export = parse(text).unwrap();
+        assert_eq!(export.pool.accounts.len(), 3);
+        assert_eq!(export.to_file_text(), text);
+        assert_eq!(parse(&export.to_json()), Ok(export));
+    }
+
+    #[test]
+    fn expiries_read_as_numbers_or_null() {
+        let read = |t: &str| read_expiries(&json::parse(t).unwrap());
+        assert_eq!(
+            read(r#"{"a":5,"b":null}"#),
+            Ok(BTreeMap::from([("a".into(), Some(5)), ("b".into(), None)]))
+        );
+        assert_eq!(
+            read(r#"{"a":"5"}"#),
+            Err("invalid type: string \"5\", expected i64".into())
+        );
+        assert_eq!(
+            read("[]"),
+            Err("invalid type: sequence, expected a map".into())
+        );
+    }
+
+    #[test]
+    fn logins_read_with_serdes_defaults_and_errors() {
+        let read = |t: &str| Login::read(&json::parse(t).unwrap());
+        assert_eq!(
+            read(r#"{"type":"oauth","refresh":"r","access":"a","x":1}"#),
+            Ok(Login {
+                kind: "oauth".into(),
+                refresh: "r".into(),
+                access: "a".into(),
+                expires: None,
+                account_id: None
+            })
+        );
+        assert_eq!(
+            read(r#"{"type":"oauth","refresh":"r"}"#),
+            Err("missing field `access`".into())
+        );
+        assert_eq!(
+            read(r#"{"type":"oauth","refresh":"r","access":"a","expires":"soon"}"#),
+            Err("invalid type: string \"soon\", expected i64 at `expires`".into())
+        );
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #[test]
         fn parse_never_panics(text in ".{0,400}") {
             let _ = parse(&text);
+        }
+
+        /// `pretty` indents compact JSON exactly as serde_json's pretty printer does.
+        #[test]
+        fn pretty_is_serde_jsons_pretty(text in crate::accounts::pool::tests::arb_json_text()) {
+            let v = json::parse(&text).unwrap();
+            proptest::prop_assert_eq!(
+                pretty(&serde_json::to_string(&v).unwrap()),
+                serde_json::to_string_pretty(&v).unwrap()
+            );
         }
     }
 }

@@ -13,8 +13,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::args::{arg, pool_arg};
-use super::{from_js, to_js, to_js_error};
+use super::args::{bad_arg, pool_arg};
+use super::{json_text_to_js, to_js, to_js_error, value_from_js};
 use crate::accounts::{transfer, view, AccountsError};
 
 /// The accounts as shown (no tokens): see `view::AccountView`.
@@ -44,24 +44,26 @@ pub fn accounts_make_export(
     now_ms: f64,
 ) -> Result<String, JsValue> {
     let p = pool_arg(&pool)?;
-    let logins = from_js(&logins).map_err(|e| {
-        to_js_error(&AccountsError::BadExport(format!(
-            "a stored login is malformed: {e}"
-        )))
-    })?;
+    let logins = value_from_js(&logins)
+        .and_then(|v| transfer::Login::read_map(&v))
+        .map_err(|e| {
+            to_js_error(&AccountsError::BadExport(format!(
+                "a stored login is malformed: {e}"
+            )))
+        })?;
     let export = transfer::make(&p, logins, now_ms as i64).map_err(|e| to_js_error(&e))?;
-    serde_json::to_string_pretty(&export).map_err(|e| {
-        JsValue::from(js_sys::Error::new(&format!(
-            "internal: cannot encode the export: {e}"
-        )))
-    })
+    Ok(export.to_file_text())
 }
 
 /// The export in `text`, checked whole: `{format, version, exportedMs, pool, logins}`; throws
 /// `accounts-bad-export` saying what is wrong.
 #[wasm_bindgen(js_name = accountsParseExport)]
 pub fn accounts_parse_export(text: &str) -> Result<JsValue, JsValue> {
-    to_js(&transfer::parse(text).map_err(|e| to_js_error(&e))?)
+    json_text_to_js(
+        &transfer::parse(text)
+            .map_err(|e| to_js_error(&e))?
+            .to_json(),
+    )
 }
 
 /// What importing `export` (from accountsParseExport) does to `pool`, whose accounts' newest
@@ -74,8 +76,15 @@ pub fn accounts_plan_import(
     export: JsValue,
 ) -> Result<JsValue, JsValue> {
     let p = pool_arg(&pool)?;
-    let expires = arg(&expires, "login expiries")?;
-    let export: transfer::Export =
-        from_js(&export).map_err(|e| to_js_error(&AccountsError::BadExport(e)))?;
-    to_js(&transfer::plan(&p, &expires, &export).map_err(|e| to_js_error(&e))?)
+    let expires = value_from_js(&expires)
+        .and_then(|v| transfer::read_expiries(&v))
+        .map_err(|e| bad_arg("login expiries", &e))?;
+    let export = value_from_js(&export)
+        .and_then(|v| transfer::Export::read(&v))
+        .map_err(|e| to_js_error(&AccountsError::BadExport(e)))?;
+    json_text_to_js(
+        &transfer::plan(&p, &expires, &export)
+            .map_err(|e| to_js_error(&e))?
+            .to_json(),
+    )
 }

@@ -10,28 +10,33 @@
 //! - `accounts-bad-pool`: the pool text or object is damaged or from a newer version: keep the
 //!   file as it is, say so once, and go on with auth.json's login.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::args::{arg, pool_arg};
-use super::{to_js, to_js_error};
+use super::args::{bad_arg, pool_arg};
+use super::{json_text_to_js, to_js_error, value_from_js};
 use crate::accounts::identity;
-use crate::accounts::pool::{self, Applied, Event, Pool};
-use crate::accounts::select::{self, Ask, Selection};
+use crate::accounts::pool::{self, Event, Pool};
+use crate::accounts::select::{self, Ask};
+use crate::json::Obj;
 
 /// An empty pool (version, no accounts).
 #[wasm_bindgen(js_name = accountsEmptyPool)]
 pub fn accounts_empty_pool() -> Result<JsValue, JsValue> {
-    to_js(&Pool {
+    let p = Pool {
         version: pool::VERSION,
         ..Pool::default()
-    })
+    };
+    json_text_to_js(&p.to_json())
 }
 
 /// The pool in `text` (accounts.json's `pool`), normalized; throws `accounts-bad-pool`.
 #[wasm_bindgen(js_name = accountsParsePool)]
 pub fn accounts_parse_pool(text: &str) -> Result<JsValue, JsValue> {
-    to_js(&Pool::from_json(text).map_err(|e| to_js_error(&e))?)
+    json_text_to_js(
+        &Pool::from_json(text)
+            .map_err(|e| to_js_error(&e))?
+            .to_json(),
+    )
 }
 
 /// The identity of a login: `{key, accountId, userId, email, plan}`.
@@ -43,13 +48,15 @@ pub fn accounts_identity(
 ) -> Result<JsValue, JsValue> {
     let id = identity::from_tokens(access, id_token.as_deref(), account_id.as_deref())
         .map_err(|e| to_js_error(&e))?;
-    to_js(&id)
+    json_text_to_js(&id.to_json())
 }
 
-#[derive(Serialize)]
-struct Changed {
-    pool: Pool,
-    applied: Applied,
+/// `{pool, <key>}` with the second value written by `write`.
+fn with_pool(p: &Pool, key: &str, write: impl FnOnce(&mut String)) -> Result<JsValue, JsValue> {
+    let mut out = String::new();
+    let mut o = Obj::start(&mut out);
+    o.with("pool", |out| p.write(out)).with(key, write).end();
+    json_text_to_js(&out)
 }
 
 /// Applies one event (`{type: "joined" | "usage" | "usageLimit" | "loginDead" | "failed" |
@@ -57,15 +64,11 @@ struct Changed {
 #[wasm_bindgen(js_name = accountsApply)]
 pub fn accounts_apply(pool: JsValue, event: JsValue) -> Result<JsValue, JsValue> {
     let mut p = pool_arg(&pool)?;
-    let event: Event = arg(&event, "accounts event")?;
+    let event = value_from_js(&event)
+        .and_then(|v| Event::read(&v))
+        .map_err(|e| bad_arg("accounts event", &e))?;
     let applied = pool::apply(&mut p, event).map_err(|e| to_js_error(&e))?;
-    to_js(&Changed { pool: p, applied })
-}
-
-#[derive(Serialize)]
-struct Selected {
-    pool: Pool,
-    selection: Selection,
+    with_pool(&p, "applied", |out| applied.write(out))
 }
 
 /// Which account serves `{conversation, project, nowMs, allowLeavePin}`: `{pool, selection}`
@@ -73,9 +76,11 @@ struct Selected {
 #[wasm_bindgen(js_name = accountsSelect)]
 pub fn accounts_select(pool: JsValue, ask: JsValue) -> Result<JsValue, JsValue> {
     let mut p = pool_arg(&pool)?;
-    let ask: Ask = arg(&ask, "accounts question")?;
+    let ask = value_from_js(&ask)
+        .and_then(|v| Ask::read(&v))
+        .map_err(|e| bad_arg("accounts question", &e))?;
     let selection = select::select(&mut p, &ask);
-    to_js(&Selected { pool: p, selection })
+    with_pool(&p, "selection", |out| selection.write(out))
 }
 
 /// The request body without encrypted reasoning items (a conversation that moved between

@@ -7,8 +7,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, to_js_error};
-use crate::accounts::pool::{self, Pool};
+use super::{to_js_error, value_from_js};
+use crate::accounts::pool::Pool;
 use crate::accounts::AccountsError;
 use crate::error::CoreError;
 
@@ -70,27 +70,17 @@ pub(crate) fn ms(value: f64) -> i64 {
     }
 }
 
+/// The pool argument (a plain object, as in `accounts.json`), checked and normalized; throws
+/// `accounts-bad-pool`.
 #[inline(never)]
 pub(crate) fn pool_arg(value: &JsValue) -> Result<Pool, JsValue> {
-    let mut p: Pool = from_js(value).map_err(|e| to_js_error(&AccountsError::BadPool(e)))?;
-    if p.version != pool::VERSION {
-        return Err(to_js_error(&AccountsError::BadPool(format!(
-            "it is version {}, this plugin reads version {}; update the plugin",
-            p.version,
-            pool::VERSION
-        ))));
-    }
-    p.normalize();
-    Ok(p)
+    let v = value_from_js(value).map_err(|e| to_js_error(&AccountsError::BadPool(e)))?;
+    Pool::checked(&v, "").map_err(|e| to_js_error(&e))
 }
 
-pub(crate) fn arg<T: serde::de::DeserializeOwned>(
-    value: &JsValue,
-    what: &str,
-) -> Result<T, JsValue> {
-    from_js(value).map_err(|e| {
-        JsValue::from(js_sys::Error::new(&format!(
-            "internal: bad {what} ({e}); a plugin bug, please report it"
-        )))
-    })
+/// The error of an argument the plugin passed wrong (`what`, and why in serde's words).
+pub(crate) fn bad_arg(what: &str, why: &str) -> JsValue {
+    JsValue::from(js_sys::Error::new(&format!(
+        "internal: bad {what} ({why}); a plugin bug, please report it"
+    )))
 }
