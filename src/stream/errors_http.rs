@@ -69,6 +69,7 @@ impl ErrorKind {
     ];
 
     /// The name JS reads and passes back (`usage_limit`, `context_length`, …).
+    #[inline(never)] // one copy of the table (wasm size)
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::UsageLimit => "usage_limit",

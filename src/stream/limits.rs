@@ -68,10 +68,11 @@ pub struct RateLimits {
     pub families: Vec<Family>,
 }
 
-/// `Some(x)` as `x`, `None` as `null` (the derives' `Option` without `skip_serializing_if`).
-fn opt<T>(out: &mut String, v: Option<&T>, write: impl FnOnce(&T, &mut String)) {
-    match v {
-        Some(v) => write(v, out),
+/// A window, or `null` for none (the derives' `Option` without `skip_serializing_if`).
+#[inline(never)] // one copy for the four windows of a snapshot (wasm size)
+fn write_window(out: &mut String, w: &Option<Window>) {
+    match w {
+        Some(w) => w.write(out),
         None => out.push_str("null"),
     }
 }
@@ -146,12 +147,8 @@ impl Family {
         let mut o = Obj::start(out);
         o.str("id", &self.id)
             .opt_str("name", self.name.as_deref())
-            .with("primary", |out| {
-                opt(out, self.primary.as_ref(), Window::write)
-            })
-            .with("secondary", |out| {
-                opt(out, self.secondary.as_ref(), Window::write)
-            })
+            .with("primary", |out| write_window(out, &self.primary))
+            .with("secondary", |out| write_window(out, &self.secondary))
             .end();
     }
 }
@@ -186,21 +183,18 @@ impl RateLimits {
     /// Every field, in declaration order, `null` for what is unknown.
     pub fn write(&self, out: &mut String) {
         let mut o = Obj::start(out);
-        o.with("primary", |out| {
-            opt(out, self.primary.as_ref(), Window::write)
-        })
-        .with("secondary", |out| {
-            opt(out, self.secondary.as_ref(), Window::write)
-        })
-        .with("credits", |out| {
-            opt(out, self.credits.as_ref(), Credits::write)
-        })
-        .opt_str("activeLimit", self.active_limit.as_deref())
-        .opt_str("limitName", self.limit_name.as_deref())
-        .with("families", |out| {
-            json::arr(out, &self.families, |out, f| f.write(out))
-        })
-        .end();
+        o.with("primary", |out| write_window(out, &self.primary))
+            .with("secondary", |out| write_window(out, &self.secondary))
+            .with("credits", |out| match &self.credits {
+                Some(c) => c.write(out),
+                None => out.push_str("null"),
+            })
+            .opt_str("activeLimit", self.active_limit.as_deref())
+            .opt_str("limitName", self.limit_name.as_deref())
+            .with("families", |out| {
+                json::arr(out, &self.families, |out, f| f.write(out))
+            })
+            .end();
     }
 
     /// [`RateLimits::write`] into a new string.
