@@ -110,10 +110,10 @@ impl SseCollector {
         if let Some(response) = handed_over(&data) {
             return Ok(response.to_string());
         }
-        let v = json::parse(&data).map_err(|_| CollectError::Incomplete)?;
+        let mut v = json::parse(&data).map_err(|_| CollectError::Incomplete)?;
         let mut response = v
-            .get("response")
-            .cloned()
+            .get_mut("response")
+            .map(Value::take)
             .unwrap_or_else(|| Value::Object(Map::new()));
         let empty = response
             .get("output")
