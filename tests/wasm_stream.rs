@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use opencode_chatgpt_wasm::wasm::stream_exports as x;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 fn get(v: &JsValue, key: &str) -> JsValue {
@@ -164,4 +164,100 @@ fn rate_limit_headers_and_warnings() {
         Some("ChatGPT usage: 96% of your 5 h limit used")
     );
     assert_eq!(x::quota_warning(high.clone(), high).unwrap(), None);
+}
+
+fn stringify(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).unwrap().as_string().unwrap()
+}
+
+fn error_text(e: JsValue) -> String {
+    js_sys::Error::from(e).message().as_string().unwrap()
+}
+
+/// What JS reads, whole: every field in order, `null` for what is unknown (as the serde derives
+/// wrote them), and errors worded as before.
+#[wasm_bindgen_test]
+fn results_reach_js_whole() {
+    let limits = x::parse_rate_limits(headers(&[
+        ("x-codex-primary-used-percent", "96.5"),
+        ("x-codex-primary-window-minutes", "300"),
+        ("x-codex-credits-balance", "12.50"),
+        ("x-codex-bengalfox-primary-used-percent", "5"),
+        ("x-codex-bengalfox-limit-name", "weekly"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        stringify(&limits),
+        r#"{"primary":{"usedPercent":96.5,"windowMinutes":300,"resetsAtS":null,"resetsAfterS":null},"secondary":null,"credits":{"hasCredits":null,"unlimited":null,"balance":"12.50"},"activeLimit":null,"limitName":null,"families":[{"id":"codex_bengalfox","name":"weekly","primary":{"usedPercent":5,"windowMinutes":null,"resetsAtS":null,"resetsAfterS":null},"secondary":null}]}"#
+    );
+    // A snapshot JS kept (it may drop nulls) reads back.
+    let kept = js_sys::JSON::parse(r#"{"primary":{"usedPercent":70}}"#).unwrap();
+    assert_eq!(
+        x::quota_warning(kept, limits).unwrap().as_deref(),
+        Some("ChatGPT usage: 97% of your 5 h limit used")
+    );
+    let bad = js_sys::JSON::parse(r#"{"primary":{"windowMinutes":5}}"#).unwrap();
+    assert_eq!(
+        error_text(x::quota_warning(bad, JsValue::NULL).unwrap_err()),
+        "quotaWarning: not a rate-limit snapshot (missing field `usedPercent`)"
+    );
+
+    let e = x::classify_http_error(500, headers(&[]), "", 0.0, 0, JsValue::UNDEFINED).unwrap();
+    let keys: Vec<String> = js_sys::Object::keys(e.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "kind",
+            "status",
+            "message",
+            "retryable",
+            "retryAfterMs",
+            "resetsAtMs",
+            "plan"
+        ]
+    );
+    assert!(get(&e, "retryAfterMs").is_null() && get(&e, "plan").is_null());
+    assert_eq!(get(&e, "status").as_f64(), Some(500.0));
+    // A context with models names them in a model refusal; a malformed one is ignored.
+    let refusal = r#"{"error":{"code":"model_not_supported_with_chatgpt_account","message":"The 'gpt-x' model is not supported"}}"#;
+    let ctx = js_sys::JSON::parse(r#"{"models":["gpt-y"],"clientVersion":"0.99.0"}"#).unwrap();
+    let m = x::classify_http_error(400, headers(&[]), refusal, 0.0, 0, ctx).unwrap();
+    assert!(get(&m, "message")
+        .as_string()
+        .unwrap()
+        .ends_with("; or pick a model this login can use: gpt-y"));
+    let m = x::classify_http_error(400, headers(&[]), refusal, 0.0, 0, "x".into()).unwrap();
+    assert!(get(&m, "message")
+        .as_string()
+        .unwrap()
+        .ends_with("(`opencode models openai`)"));
+
+    assert_eq!(
+        stringify(&x::stream_retry(1, "ended_early", None, 0.5, false).unwrap()),
+        r#"{"delayMs":200,"dropReasoning":false}"#
+    );
+    assert_eq!(
+        stringify(&x::stream_retry(1, "encrypted_content", None, 0.5, false).unwrap()),
+        r#"{"delayMs":0,"dropReasoning":true}"#
+    );
+    assert!(x::stream_retry(1, "context_length", None, 0.5, false)
+        .unwrap()
+        .is_null());
+    assert!(
+        error_text(x::retry_delay_ms(1, "bogus".into(), None, 0.5).unwrap_err()).starts_with(
+            "retryDelayMs: unknown kind (unknown variant `bogus`, expected one of `usage_limit`, "
+        )
+    );
+
+    let mut r = x::StreamRewriter::new(None);
+    assert!(r.error_kind().unwrap().is_null());
+    r.push(b"data: {\"type\":\"error\",\"code\":\"context_length_exceeded\"}\n\n")
+        .unwrap();
+    assert_eq!(
+        r.error_kind().unwrap().as_string().as_deref(),
+        Some("context_length")
+    );
 }

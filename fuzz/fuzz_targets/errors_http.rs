@@ -1,6 +1,7 @@
 //! Backend error classification, retry timing and rate-limit headers: any status, headers, body
 //! and clock give a non-empty message, a retry decision that follows the kind, delays that stay
-//! within their bounds, and never raw HTML.
+//! within their bounds, and never raw HTML; what goes to JS (the error, the rate-limit snapshot) is
+//! JSON that reads back.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -9,7 +10,7 @@ use opencode_chatgpt_wasm::stream::errors_http::{
     classify, classify_with, human_duration, retry_after_from_text, retry_delay, Context, ErrorKind, MAX_ATTEMPTS,
 };
 use opencode_chatgpt_wasm::stream::limits;
-use opencode_chatgpt_wasm_fuzz::{object, pick, Json, Key};
+use opencode_chatgpt_wasm_fuzz::{is_json, object, pick, Json, Key};
 
 const HEADERS: &[&str] = &[
     "retry-after",
@@ -88,6 +89,10 @@ fuzz_target!(|input: Input| {
     );
     assert_eq!(e.status, input.status);
     assert!(!e.message.trim().is_empty());
+    let text = e.to_json();
+    let v: serde_json::Value = serde_json::from_str(&text).expect("classifyHttpError writes JSON");
+    assert_eq!(ErrorKind::read(&v["kind"]), Ok(e.kind), "{text}");
+    assert_eq!(v["message"].as_str(), Some(e.message.as_str()), "{text}");
     assert_eq!(
         e.retryable,
         matches!(e.kind, ErrorKind::Server | ErrorKind::RateLimited)
@@ -125,6 +130,21 @@ fuzz_target!(|input: Input| {
     let prev = limits::parse(&headers(&input.prev_headers));
     if let Some(next) = &next {
         assert_ne!(next, &limits::RateLimits::default());
+        // The snapshot JS keeps reads back (numbers aside: serde_json's float parser may round
+        // a long value one unit differently, so they are compared by presence).
+        let text = next.to_json();
+        assert!(is_json(&text), "{text}");
+        let back = limits::RateLimits::read(&serde_json::from_str(&text).unwrap()).expect(&text);
+        let shape = |r: &limits::RateLimits| {
+            let w = |w: &Option<limits::Window>| w.as_ref().map(|w| w.window_minutes);
+            let families: Vec<_> = r
+                .families
+                .iter()
+                .map(|f| (f.id.clone(), f.name.clone(), w(&f.primary), w(&f.secondary)))
+                .collect();
+            (w(&r.primary), w(&r.secondary), r.credits.clone(), r.active_limit.clone(), r.limit_name.clone(), families)
+        };
+        assert_eq!(shape(&back), shape(next), "{text}");
         if let Some(w) = limits::warning(prev.as_ref(), next) {
             assert!(w.starts_with("ChatGPT usage: ") && w.contains('%'), "{w}");
         }

@@ -13,7 +13,13 @@ pub fn drop_reasoning(body: &str) -> Option<String> {
     let input = value.get_mut("input")?.as_array_mut()?;
     let before = input.len();
     input.retain(|item| item.get("type").and_then(Value::as_str) != Some("reasoning"));
-    (input.len() != before).then(|| value.to_string())
+    // json::write_value, not `Value::to_string`: the same text without linking `Value`'s
+    // Display and Serialize (the collector writes its replies with it too).
+    (input.len() != before).then(|| {
+        let mut out = String::new();
+        crate::json::write_value(&mut out, &value);
+        out
+    })
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! into a kind, a message a person understands, and a retry decision. Pure: the caller passes the
 //! clock (`now_ms`), the local time zone offset and the jitter; nothing here sleeps or sends.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::redact::display_text;
+use crate::json::{self, Fields};
 
 /// Attempts (the first send included) for server and transport failures.
 pub const MAX_ATTEMPTS: u32 = 4;
@@ -13,8 +13,8 @@ const BASE_DELAY_MS: f64 = 200.0;
 /// A rate-limit wait longer than this is not waited out inside one request.
 const MAX_RATE_LIMIT_WAIT_MS: u64 = 60_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A failure's kind; JS reads it by its snake_case [`ErrorKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The plan's usage window is used up; waits until `resets_at`.
     UsageLimit,
@@ -48,9 +48,72 @@ pub enum ErrorKind {
     Other,
 }
 
-/// A classified failure, ready for JS.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl ErrorKind {
+    /// Every kind, in declaration order (the order serde's "expected one of" named them).
+    pub const ALL: [ErrorKind; 15] = [
+        ErrorKind::UsageLimit,
+        ErrorKind::NotIncluded,
+        ErrorKind::Entitlement,
+        ErrorKind::ModelUnsupported,
+        ErrorKind::ClientTooOld,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::Unauthorized,
+        ErrorKind::RateLimited,
+        ErrorKind::Server,
+        ErrorKind::BadRequest,
+        ErrorKind::ContextLength,
+        ErrorKind::Transport,
+        ErrorKind::EncryptedContent,
+        ErrorKind::ResponseIncomplete,
+        ErrorKind::Other,
+    ];
+
+    /// The name JS reads and passes back (`usage_limit`, `context_length`, …).
+    #[inline(never)] // one copy of the table (wasm size)
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::UsageLimit => "usage_limit",
+            ErrorKind::NotIncluded => "not_included",
+            ErrorKind::Entitlement => "entitlement",
+            ErrorKind::ModelUnsupported => "model_unsupported",
+            ErrorKind::ClientTooOld => "client_too_old",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::ContextLength => "context_length",
+            ErrorKind::Transport => "transport",
+            ErrorKind::EncryptedContent => "encrypted_content",
+            ErrorKind::ResponseIncomplete => "response_incomplete",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// The kind named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// A kind from a JSON value (a name), with serde's wording for anything else.
+    pub fn read(v: &Value) -> Result<ErrorKind, String> {
+        let Some(name) = v.as_str() else {
+            return Err(json::invalid(v, "enum ErrorKind"));
+        };
+        ErrorKind::from_name(name).ok_or_else(|| {
+            let mut msg = format!("unknown variant `{name}`, expected one of ");
+            for (i, k) in ErrorKind::ALL.iter().enumerate() {
+                msg.push_str(if i == 0 { "`" } else { ", `" });
+                msg.push_str(k.name());
+                msg.push('`');
+            }
+            msg
+        })
+    }
+}
+
+/// A classified failure, ready for JS ([`HttpError::to_json`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpError {
     pub kind: ErrorKind,
     pub status: u16,
@@ -59,6 +122,28 @@ pub struct HttpError {
     pub retry_after_ms: Option<u64>,
     pub resets_at_ms: Option<i64>,
     pub plan: Option<String>,
+}
+
+impl HttpError {
+    /// `{kind, status, message, retryable, retryAfterMs, resetsAtMs, plan}`, `null` for what is
+    /// not known.
+    pub fn to_json(&self) -> String {
+        json::object(|o| {
+            o.str("kind", self.kind.name())
+                .u64("status", u64::from(self.status))
+                .str("message", &self.message)
+                .bool("retryable", self.retryable);
+            match self.retry_after_ms {
+                Some(ms) => o.u64("retryAfterMs", ms),
+                None => o.null("retryAfterMs"),
+            };
+            match self.resets_at_ms {
+                Some(ms) => o.i64("resetsAtMs", ms),
+                None => o.null("resetsAtMs"),
+            };
+            o.opt_str("plan", self.plan.as_deref());
+        })
+    }
 }
 
 /// Kind and message for an error `code` (+ backend message) as found in `response.failed` events
@@ -101,11 +186,29 @@ const NOT_INCLUDED: &str =
 
 /// What the caller knows that makes a refusal actionable: the models this login can use and the
 /// client version we spoke as.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     pub models: Vec<String>,
     pub client_version: Option<String>,
+}
+
+impl Context {
+    /// `{models?: string[], clientVersion?: string}`; absent or `null` fields read as empty.
+    pub fn read(v: &Value) -> Result<Context, String> {
+        let f = Fields::of(v, "struct Context")?;
+        let models = match f.array("models")? {
+            Some(items) => json::each(items, |m| {
+                m.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| json::invalid(m, "a string"))
+            })?,
+            None => Vec::new(),
+        };
+        Ok(Context {
+            models,
+            client_version: f.string("clientVersion")?,
+        })
+    }
 }
 
 /// Classifies an HTTP error response. `headers` are (lower-case name, value) pairs; `tz_offset_min`
@@ -136,7 +239,7 @@ pub fn classify_with(
     tz_offset_min: i32,
     ctx: &Context,
 ) -> HttpError {
-    let json: Option<Value> = serde_json::from_str(body).ok();
+    let json: Option<Value> = json::parse(body).ok();
     let err = json.as_ref().map(|j| j.get("error").unwrap_or(j));
     let field = |k: &str| {
         err.and_then(|e| e.get(k))
@@ -697,6 +800,68 @@ mod tests {
         let model = serde_json::json!({"error": {"message": "model 'gpt\u{1b}[2Jx' is not supported when using Codex with a ChatGPT account"}}).to_string();
         let m = classify(400, &[], &model, NOW, 0).message;
         assert!(!m.chars().any(char::is_control), "{m:?}");
+    }
+
+    #[test]
+    fn kinds_go_to_js_and_back_by_their_snake_case_names() {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(
+            names.join(","),
+            "usage_limit,not_included,entitlement,model_unsupported,client_too_old,quota_exceeded,unauthorized,rate_limited,server,bad_request,context_length,transport,encrypted_content,response_incomplete,other"
+        );
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::read(&Value::from(k.name())), Ok(k));
+        }
+        assert_eq!(
+            ErrorKind::read(&Value::from("bogus")),
+            Err("unknown variant `bogus`, expected one of `usage_limit`, `not_included`, `entitlement`, `model_unsupported`, `client_too_old`, `quota_exceeded`, `unauthorized`, `rate_limited`, `server`, `bad_request`, `context_length`, `transport`, `encrypted_content`, `response_incomplete`, `other`".into())
+        );
+        assert_eq!(
+            ErrorKind::read(&Value::Null),
+            Err("invalid type: null, expected enum ErrorKind".into())
+        );
+    }
+
+    #[test]
+    fn http_errors_are_written_whole_and_contexts_read_leniently() {
+        let e = HttpError {
+            kind: ErrorKind::UsageLimit,
+            status: 429,
+            message: "limit \"reached\"\n".into(),
+            retryable: false,
+            retry_after_ms: Some(1500),
+            resets_at_ms: Some(-5),
+            plan: Some("plus".into()),
+        };
+        assert_eq!(
+            e.to_json(),
+            r#"{"kind":"usage_limit","status":429,"message":"limit \"reached\"\n","retryable":false,"retryAfterMs":1500,"resetsAtMs":-5,"plan":"plus"}"#
+        );
+        let bare = classify(500, &[], "", NOW, 0);
+        assert_eq!(
+            bare.to_json(),
+            format!(
+                r#"{{"kind":"server","status":500,"message":{},"retryable":true,"retryAfterMs":null,"resetsAtMs":null,"plan":null}}"#,
+                Value::from(bare.message.as_str())
+            )
+        );
+        let read = |t: &str| Context::read(&json::parse(t).unwrap());
+        assert_eq!(
+            read(r#"{"models":["a","b"],"clientVersion":"0.99.0","x":1}"#),
+            Ok(Context {
+                models: vec!["a".into(), "b".into()],
+                client_version: Some("0.99.0".into()),
+            })
+        );
+        assert_eq!(read(r#"{"models":null}"#), Ok(Context::default()));
+        assert_eq!(
+            read(r#"{"models":[1]}"#),
+            Err("invalid type: integer `1`, expected a string".into())
+        );
+        assert_eq!(
+            read("[]"),
+            Err("invalid type: sequence, expected struct Context".into())
+        );
     }
 
     #[test]

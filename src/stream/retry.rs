@@ -8,8 +8,6 @@
 //! What it decides: whether, when and how to re-send. What it never does: sleep, send, or look at
 //! a stream after output started (then the user reads what happened).
 
-use serde::Serialize;
-
 use crate::stream::errors_http::ErrorKind;
 
 /// Re-sends after the first attempt (codex-rs `DEFAULT_STREAM_MAX_RETRIES`).
@@ -40,19 +38,27 @@ impl Stop {
             "ended_early" => Stop::EndedEarly,
             "stall" => Stop::Stall,
             "too_large" => Stop::TooLarge,
-            other => serde_json::from_value(serde_json::Value::String(other.to_owned()))
-                .map_or(Stop::Failed(ErrorKind::Transport), Stop::Failed),
+            other => Stop::Failed(ErrorKind::from_name(other).unwrap_or(ErrorKind::Transport)),
         }
     }
 }
 
 /// The next attempt: wait `delay_ms`, then send — without the encrypted reasoning items when
 /// `drop_reasoning`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resend {
     pub delay_ms: u64,
     pub drop_reasoning: bool,
+}
+
+impl Resend {
+    /// `{delayMs, dropReasoning}`.
+    pub fn to_json(&self) -> String {
+        crate::json::object(|o| {
+            o.u64("delayMs", self.delay_ms)
+                .bool("dropReasoning", self.drop_reasoning);
+        })
+    }
 }
 
 /// `retry` is the number of this re-send (1 for the first); `reasoning_dropped`: an earlier
@@ -204,6 +210,18 @@ mod tests {
             })
         );
         assert_eq!(next(2, ec, None, 0.5, true), None);
+    }
+
+    #[test]
+    fn a_resend_goes_to_js_as_camel_case_json() {
+        assert_eq!(
+            Resend {
+                delay_ms: 1600,
+                drop_reasoning: true
+            }
+            .to_json(),
+            r#"{"delayMs":1600,"dropReasoning":true}"#
+        );
     }
 
     #[test]

@@ -56,9 +56,8 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
     }
     let (code, message) = match kind {
         "response.failed" | "error" => {
-            let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-            let err = v
-                .pointer("/response/error")
+            let v = crate::json::parse(data).unwrap_or(Value::Null);
+            let err = path(&v, &["response", "error"])
                 .or_else(|| v.get("error"))
                 .filter(|e| e.is_object())
                 .unwrap_or(&v);
@@ -96,10 +95,9 @@ pub fn failure(kind: &str, data: &str) -> Option<StreamFailure> {
 
 /// `response.incomplete`: an error with its `incomplete_details.reason`, in words.
 fn incomplete(data: &str) -> StreamFailure {
-    let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-    let reason = v
-        .pointer("/response/incomplete_details/reason")
-        .or_else(|| v.pointer("/incomplete_details/reason"))
+    let v = crate::json::parse(data).unwrap_or(Value::Null);
+    let reason = path(&v, &["response", "incomplete_details", "reason"])
+        .or_else(|| path(&v, &["incomplete_details", "reason"]))
         .and_then(Value::as_str)
         .filter(|r| !r.is_empty());
     let what = match reason {
@@ -113,6 +111,12 @@ fn incomplete(data: &str) -> StreamFailure {
         message: format!("the ChatGPT backend ended the response incomplete{what}"),
         retry_after_ms: None,
     }
+}
+
+/// The value at `keys` (object members only), as `Value::pointer` with plain names finds it
+/// without parsing a pointer string.
+fn path<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(v, |v, k| v.get(*k))
 }
 
 /// A reason as the backend sent it, shortened and without control characters.

@@ -1,9 +1,10 @@
 //! Exports for the response side: the SSE pass-through and collector, HTTP error classification,
-//! retry delays, rate-limit headers. Decode, call the core, encode.
+//! retry delays, rate-limit headers. Decode, call the core, encode (JSON text through the core's
+//! hand-written readers and writers, no serde derives: see `crate::json`).
 
 use wasm_bindgen::prelude::*;
 
-use super::{to_js, to_js_error};
+use super::{json_text_to_js, to_js_error, value_from_js};
 use crate::stream::{collector, errors_http, limits, rewriter};
 
 /// (lower-case name, value) pairs from a plain JS object of header strings.
@@ -78,7 +79,10 @@ impl StreamRewriter {
     /// The failure's kind (`context_length`, `usage_limit`, ...) or `null`.
     #[wasm_bindgen(js_name = errorKind)]
     pub fn error_kind(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.0.failure().map(|f| f.kind))
+        Ok(match self.0.failure() {
+            Some(f) => JsValue::from_str(f.kind.name()),
+            None => JsValue::NULL,
+        })
     }
 
     #[wasm_bindgen(js_name = errorMessage)]
@@ -137,16 +141,21 @@ pub fn classify_http_error(
     let ctx = if context.is_undefined() || context.is_null() {
         errors_http::Context::default()
     } else {
-        super::from_js::<errors_http::Context>(&context).unwrap_or_default()
+        value_from_js(&context)
+            .and_then(|v| errors_http::Context::read(&v))
+            .unwrap_or_default()
     };
-    to_js(&errors_http::classify_with(
-        status,
-        &header_pairs(&headers),
-        body,
-        now_ms as i64,
-        tz_offset_min,
-        &ctx,
-    ))
+    json_text_to_js(
+        &errors_http::classify_with(
+            status,
+            &header_pairs(&headers),
+            body,
+            now_ms as i64,
+            tz_offset_min,
+            &ctx,
+        )
+        .to_json(),
+    )
 }
 
 /// Milliseconds to wait before the next attempt, or `undefined`: do not retry. `kind` is a
@@ -158,7 +167,8 @@ pub fn retry_delay_ms(
     retry_after_ms: Option<f64>,
     rand01: f64,
 ) -> Result<Option<f64>, JsValue> {
-    let kind: errors_http::ErrorKind = super::from_js(&kind)
+    let kind = value_from_js(&kind)
+        .and_then(|v| errors_http::ErrorKind::read(&v))
         .map_err(|e| js_sys::Error::new(&format!("retryDelayMs: unknown kind ({e})")))?;
     let ra = retry_after_ms
         .filter(|v| v.is_finite() && *v >= 0.0)
@@ -169,18 +179,23 @@ pub fn retry_delay_ms(
 /// The rate-limit snapshot in a headers object, or `null`.
 #[wasm_bindgen(js_name = parseRateLimits)]
 pub fn parse_rate_limits(headers: JsValue) -> Result<JsValue, JsValue> {
-    to_js(&limits::parse(&header_pairs(&headers)))
+    match limits::parse(&header_pairs(&headers)) {
+        Some(limits) => json_text_to_js(&limits.to_json()),
+        None => Ok(JsValue::NULL),
+    }
 }
 
 /// A warning text when `next` crossed 80 % / 95 % since `prev` (a `parseRateLimits` result or null).
 #[wasm_bindgen(js_name = quotaWarning)]
 pub fn quota_warning(prev: JsValue, next: JsValue) -> Result<Option<String>, JsValue> {
     let decode = |v: JsValue| {
-        super::from_js::<Option<limits::RateLimits>>(&v).map_err(|e| {
-            JsValue::from(js_sys::Error::new(&format!(
-                "quotaWarning: not a rate-limit snapshot ({e})"
-            )))
-        })
+        value_from_js(&v)
+            .and_then(|v| limits::RateLimits::read_opt(&v))
+            .map_err(|e| {
+                JsValue::from(js_sys::Error::new(&format!(
+                    "quotaWarning: not a rate-limit snapshot ({e})"
+                )))
+            })
     };
     let prev = decode(prev)?;
     Ok(decode(next)?.and_then(|next| limits::warning(prev.as_ref(), &next)))
@@ -200,11 +215,14 @@ pub fn stream_retry(
     let ra = retry_after_ms
         .filter(|v| v.is_finite() && *v >= 0.0)
         .map(|v| v as u64);
-    to_js(&crate::stream::retry::next(
+    match crate::stream::retry::next(
         retry,
         crate::stream::retry::Stop::from_name(stop),
         ra,
         rand01,
         reasoning_dropped,
-    ))
+    ) {
+        Some(resend) => json_text_to_js(&resend.to_json()),
+        None => Ok(JsValue::NULL),
+    }
 }
