@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::identity::Identity;
 use super::AccountsError;
 use crate::json::{self, Fields, Obj};
-use crate::stream::limits::{Credits, Family, RateLimits, Window};
+use crate::stream::limits::RateLimits;
 
 /// The pool format this version reads and writes.
 pub const VERSION: u32 = 1;
@@ -426,125 +426,6 @@ impl Sticky {
     }
 }
 
-// The usage snapshot as the pool keeps it: `stream::limits`' types in the JSON their serde derives
-// wrote (`{primary, secondary, credits, activeLimit, limitName, families}`, `limitName` and
-// `families` may be absent; windows `{usedPercent, windowMinutes, resetsAtS, resetsAfterS}`).
-// MERGE NOTE: the size-stream branch gives these types the same `read` / `write` in
-// src/stream/limits.rs (same JSON); once both are merged the compiler reports these as duplicate
-// definitions: delete this block, nothing else changes.
-
-impl RateLimits {
-    pub fn read(v: &Value) -> Result<RateLimits, String> {
-        let f = Fields::of(v, "struct RateLimits")?;
-        Ok(RateLimits {
-            primary: f.get("primary").map(Window::read).transpose()?,
-            secondary: f.get("secondary").map(Window::read).transpose()?,
-            credits: f.get("credits").map(Credits::read).transpose()?,
-            active_limit: f.string("activeLimit")?,
-            limit_name: f.string("limitName")?,
-            families: match f.array("families")? {
-                Some(items) => read_vec(items, Family::read)?,
-                None => Vec::new(),
-            },
-        })
-    }
-
-    pub fn write(&self, out: &mut String) {
-        let mut o = Obj::start(out);
-        o.with("primary", |out| {
-            opt_write(out, &self.primary, Window::write)
-        })
-        .with("secondary", |out| {
-            opt_write(out, &self.secondary, Window::write)
-        })
-        .with("credits", |out| {
-            opt_write(out, &self.credits, Credits::write)
-        })
-        .opt_str("activeLimit", self.active_limit.as_deref())
-        .opt_str("limitName", self.limit_name.as_deref())
-        .with("families", |out| {
-            json::arr(out, &self.families, |out, f| f.write(out))
-        })
-        .end();
-    }
-}
-
-impl Window {
-    pub fn read(v: &Value) -> Result<Window, String> {
-        let f = Fields::of(v, "struct Window")?;
-        Ok(Window {
-            used_percent: f.need("usedPercent", f.f64("usedPercent"))?,
-            window_minutes: f.u64("windowMinutes")?,
-            resets_at_s: f.f64("resetsAtS")?,
-            resets_after_s: f.f64("resetsAfterS")?,
-        })
-    }
-
-    pub fn write(&self, out: &mut String) {
-        let mut o = Obj::start(out);
-        o.f64("usedPercent", self.used_percent);
-        match self.window_minutes {
-            Some(m) => o.u64("windowMinutes", m),
-            None => o.null("windowMinutes"),
-        };
-        o.opt_f64("resetsAtS", self.resets_at_s)
-            .opt_f64("resetsAfterS", self.resets_after_s)
-            .end();
-    }
-}
-
-impl Credits {
-    pub fn read(v: &Value) -> Result<Credits, String> {
-        let f = Fields::of(v, "struct Credits")?;
-        Ok(Credits {
-            has_credits: f.bool("hasCredits")?,
-            unlimited: f.bool("unlimited")?,
-            balance: f.string("balance")?,
-        })
-    }
-
-    pub fn write(&self, out: &mut String) {
-        Obj::start(out)
-            .opt_bool("hasCredits", self.has_credits)
-            .opt_bool("unlimited", self.unlimited)
-            .opt_str("balance", self.balance.as_deref())
-            .end();
-    }
-}
-
-impl Family {
-    pub fn read(v: &Value) -> Result<Family, String> {
-        let f = Fields::of(v, "struct Family")?;
-        Ok(Family {
-            id: f.need("id", f.string("id"))?,
-            name: f.string("name")?,
-            primary: f.get("primary").map(Window::read).transpose()?,
-            secondary: f.get("secondary").map(Window::read).transpose()?,
-        })
-    }
-
-    pub fn write(&self, out: &mut String) {
-        let mut o = Obj::start(out);
-        o.str("id", &self.id)
-            .opt_str("name", self.name.as_deref())
-            .with("primary", |out| {
-                opt_write(out, &self.primary, Window::write)
-            })
-            .with("secondary", |out| {
-                opt_write(out, &self.secondary, Window::write)
-            })
-            .end();
-    }
-}
-
-/// An optional value written by `write`, `null` when `None`.
-fn opt_write<T>(out: &mut String, v: &Option<T>, write: impl FnOnce(&T, &mut String)) {
-    match v {
-        Some(v) => write(v, out),
-        None => out.push_str("null"),
-    }
-}
-
 impl Pool {
     /// A pool from its JSON value, as it is (not checked or normalized: see [`Pool::checked`]).
     pub fn read(v: &Value) -> Result<Pool, String> {
@@ -836,6 +717,7 @@ pub fn apply(pool: &mut Pool, event: Event) -> Result<Applied, AccountsError> {
 pub(crate) mod tests {
     use super::*;
     use crate::accounts::identity::key_of;
+    use crate::stream::limits::{Credits, Family, Window};
     #[cfg(not(target_arch = "wasm32"))]
     use proptest::prelude::*;
 

@@ -10,21 +10,20 @@
 //! is unknown) through [`RateLimits::write`] / [`RateLimits::read`], hand-written on
 //! [`crate::json`] in place of serde derives (issue 18: each derived type cost kilobytes of wasm).
 
+#[cfg(test)]
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::json::{self, Fields, Obj};
 
-// The serde derives below are no longer used by this module or its exports (they read and write
-// through `read` / `write`); they stay only while `accounts::pool` (`Pool`, `Event`) derives its
-// own serde impls around a `RateLimits`. Unused, they add nothing to the wasm; delete them when
-// the pool reads and writes through `RateLimits::read` / `write`.
+// The serde derives below exist in tests only: the oracle `same_text_as_the_derive` checks that
+// `read` / `write` keep the JSON the derives wrote (the pool's files and the quota file hold it).
 
 /// Usage thresholds that deserve a warning, highest first.
 pub const THRESHOLDS: [f64; 2] = [95.0, 80.0];
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Serialize, Deserialize), serde(rename_all = "camelCase"))]
 pub struct Window {
     pub used_percent: f64,
     pub window_minutes: Option<u64>,
@@ -33,8 +32,8 @@ pub struct Window {
     pub resets_after_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Serialize, Deserialize), serde(rename_all = "camelCase"))]
 pub struct Credits {
     pub has_credits: Option<bool>,
     pub unlimited: Option<bool>,
@@ -42,8 +41,8 @@ pub struct Credits {
 }
 
 /// A limit family other than `codex` (e.g. `x-codex-bengalfox-*`): its windows and name.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Serialize, Deserialize), serde(rename_all = "camelCase"))]
 pub struct Family {
     /// The header prefix without `x-`, `-` → `_` (`codex_bengalfox`), as codex-rs names it.
     pub id: String,
@@ -53,18 +52,18 @@ pub struct Family {
     pub secondary: Option<Window>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(test, derive(Serialize, Deserialize), serde(rename_all = "camelCase"))]
 pub struct RateLimits {
     pub primary: Option<Window>,
     pub secondary: Option<Window>,
     pub credits: Option<Credits>,
     pub active_limit: Option<String>,
     /// `x-codex-limit-name`, when sent.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub limit_name: Option<String>,
     /// The other limit families, in header order.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub families: Vec<Family>,
 }
 
@@ -806,8 +805,8 @@ mod tests {
             prop_assert_eq!(RateLimits::read(&json::parse(&text).unwrap()), Ok(r));
         }
 
-        /// `write` writes what the serde derive wrote (while `accounts::pool` still derives its
-        /// impls around a `RateLimits`: drop this test with the derives), NaN as `null` included;
+        /// `write` writes what the serde derive wrote (the derives now exist in tests only, as
+        /// this oracle), NaN as `null` included;
         /// and `read` accepts whatever the derive accepted, with the same result.
         #[test]
         fn same_text_as_the_derive(r in any_limits()) {
