@@ -57,37 +57,41 @@ const MAX_HEAD = 200;
  * type other than CORE_TYPES, ended by LF. false: the core reads it (a comment or `data:` first, a
  * CR, a core type); undefined: the line is not all in `c` yet.
  */
-export function plainHead(c, p, b = c) {
-  const have = c.length - p;
+export function plainHead(c, p, len = c.length) {
+  const have = len - p;
   if (have < 7 || c[p] !== 101 || c[p + 1] !== 118 || c[p + 2] !== 101 || c[p + 3] !== 110 || c[p + 4] !== 116 || c[p + 5] !== 58) {
     for (let k = 0; k < 6 && k < have; k++) if (c[p + k] !== EVENT_COLON[k]) return false;
     return undefined; // "event:" so far, cut by the chunk end
   }
   const s = c[p + 6] === 32 ? p + 7 : p + 6;
-  const e = b.indexOf(LF, s);
-  if (e < 0) return have <= MAX_HEAD ? undefined : false;
+  // The line end, by a JS loop: the name is short, a native search costs more to call than this.
+  const lim = Math.min(len, s + MAX_HEAD + 1);
+  let e = s;
+  while (e < lim && c[e] !== LF) e++;
+  if (e === lim) return lim === len && have <= MAX_HEAD ? undefined : false;
   const n = e - s;
-  if (n === 0 || n > MAX_HEAD || c[e - 1] === CR) return false;
+  if (n === 0 || c[e - 1] === CR) return false;
   // Only names as long as a core type are compared (the deltas, 26 bytes and more, are not).
   if (n !== 5 && n !== 7 && n !== 15 && n !== 18 && n !== 19) return true;
   return !CORE_TYPES.has(String.fromCharCode.apply(null, c.subarray(s, e)));
 }
 
-/** plainHead of the held bytes `pieces` followed by `c`. */
-function plainHeadAcross(pieces, c) {
-  const head = new Uint8Array(MAX_HEAD + 8);
+const headScratch = new Uint8Array(MAX_HEAD + 8);
+/** plainHead of the held bytes (`pieces`, the first from `off`) followed by `c`: their first bytes, copied into one scratch array. */
+function plainHeadAcross(pieces, off, c) {
+  const head = headScratch;
   let n = 0;
-  for (const p of [...pieces, c]) {
-    const take = Math.min(p.byteLength, head.length - n);
-    head.set(p.subarray(0, take), n);
-    n += take;
-    if (n === head.length) break;
+  for (let k = 0; k <= pieces.length && n < head.length; k++) {
+    const p = k < pieces.length ? pieces[k] : c;
+    for (let i = k === 0 && pieces.length ? off : 0; i < p.length && n < head.length; i++) head[n++] = p[i];
   }
-  return plainHead(head.subarray(0, n), 0);
+  return plainHead(head, 0, n);
 }
 
 // The byte searches below are native calls: Node's Buffer (memchr/memmem) over a view of the chunk,
-// Bun's typed-array indexOf (SIMD); a JS loop over the bytes is slower in both.
+// Bun's typed-array indexOf/lastIndexOf (SIMD); a JS loop over the bytes is slower in both (also
+// over the few hundred bytes back to a chunk's last blank line). The event name, at most MAX_HEAD
+// bytes, is read by a JS loop.
 const NodeBuffer = typeof globalThis.Bun === "undefined" ? globalThis.Buffer : undefined;
 const NL2 = new Uint8Array([LF, LF]);
 /** What the searches run on: a Buffer view of `c` (no copy) in Node, `c` itself elsewhere. */
@@ -262,6 +266,12 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     sentNow = sentAny = true;
     controller.enqueue(compact(c));
   };
+  /** enqueue of a view of a chunk the fast way already copied if it had to (no second look). */
+  const send = (controller, c) => {
+    if (!c.byteLength) return;
+    sentNow = sentAny = true;
+    controller.enqueue(c);
+  };
   /** Core way: enqueues the first `n` held bytes: whole chunks as they are, a split chunk as two views. */
   const forward = (controller, n) => {
     const gone = Math.min(skip, n);
@@ -344,24 +354,24 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
   /** Fast way, one chunk: returns an error to end with, or undefined. */
   const fast = (controller, c) => {
     stats.fast += 1;
+    // A view into a larger buffer (Bun's fetch reads into 256 KB ones) is copied once here: what is
+    // forwarded or kept past this chunk then pins only this chunk's bytes.
+    if (c.buffer.byteLength > 2 * c.byteLength + 4096) c = c.slice();
     const len = c.byteLength;
     const lf = lastLf;
     lastLf = c[len - 1] === LF;
     const b = searchable(c);
     if (openPlain === undefined) {
       // The unfinished event's head was cut by the chunk edge (or starts here): read it now.
-      openPlain = openBytes ? plainHeadAcross(openPieces(), c) : plainHead(c, 0, b);
+      openPlain = openBytes ? plainHeadAcross(open, openOff, c) : plainHead(c, 0);
       if (openPlain) for (const p of openPieces()) enqueue(controller, p);
     }
-    // A view into a larger buffer (Bun's fetch reads into 256 KB ones): what is kept past this
-    // chunk is copied, so that the buffer is not pinned while the event goes on.
-    const pinned = c.buffer.byteLength > 2 * len + 4096;
     const B = lastBoundary(c, len, lf, b);
     if (B < 0) {
       // No blank line: the unfinished event goes on.
-      if (openPlain) enqueue(controller, c);
+      if (openPlain) send(controller, c);
       if (!open.length) openOff = 0;
-      open.push(pinned ? c.slice() : c);
+      open.push(c);
       openBytes += len;
       if (openBytes > FALLBACK_BYTES) return toCore(controller);
       return;
@@ -386,25 +396,25 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     let start = B;
     for (let walk = 0; walk < 16 && start > from; walk++) {
       const S = Math.max(lastBoundary(c, start - 1, lf, b), from);
-      if ((S === 0 && openPlain) || plainHead(c, S, b)) break; // S === 0: the plain event from earlier chunks
+      if ((S === 0 && openPlain) || plainHead(c, S)) break; // S === 0: the plain event from earlier chunks
       start = S;
     }
     if (start < B) {
       const r = inspect([c.subarray(start, B)]);
       if (r.err) {
-        enqueue(controller, c.subarray(from, start + r.n));
+        send(controller, c.subarray(from, start + r.n));
         return r.err;
       }
       if (r.completed) completed = true;
     }
     // The unfinished event at the end: plain ones go out now, others wait for their blank line.
     open.length = 0;
-    openOff = pinned ? 0 : B;
-    if (B < len) open.push(pinned ? c.slice(B) : c);
+    openOff = B;
+    if (B < len) open.push(c);
     openBytes = len - B;
-    openPlain = B < len ? plainHead(c, B, b) : undefined;
-    if (B === len || openPlain) enqueue(controller, from ? c.subarray(from) : c);
-    else enqueue(controller, c.subarray(from, B));
+    openPlain = B < len ? plainHead(c, B) : undefined;
+    if (B === len || openPlain) send(controller, from ? c.subarray(from) : c);
+    else send(controller, c.subarray(from, B));
   };
   const forwardPieces = (controller, pieces, n) => {
     for (const p of pieces) {
@@ -414,6 +424,91 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
   };
 
+  /** Ends the body with `err`, or reads on from the re-sent reply. */
+  const stopWith = async (controller, err) => ((await end(controller, err)) === "restarted" ? next(controller) : undefined);
+  /** A read that failed or a chunk that threw (a broken connection, an oversize event). */
+  const caught = (controller, err) => {
+    pending = false;
+    reader.cancel().catch(() => {});
+    return stopWith(controller, stopped ?? (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err)));
+  };
+  /**
+   * The next read, until something went out (or the body ended). A fast-way chunk is handled in the
+   * read's own callback, without an async function per chunk; the rest goes through `slow`.
+   */
+  const next = (controller) => {
+    if (closed) return;
+    pending = true;
+    if (!timer) arm();
+    return reader.read().then((chunk) => {
+      pending = false;
+      reads += 1;
+      if (closed) return; // the consumer cancelled while the read was pending
+      if (stopped || chunk.done || rewriter) return slow(controller, chunk);
+      const c = chunk.value;
+      let err;
+      try {
+        if (c.byteLength) err = fast(controller, c);
+      } catch (e) {
+        return caught(controller, e);
+      }
+      if (err) {
+        reader.cancel().catch(() => {});
+        return stopWith(controller, err);
+      }
+      return sentNow ? undefined : next(controller);
+    }, (e) => caught(controller, e));
+  };
+  /** One read's outcome off the fast way: a stop, the end, a chunk through the core. */
+  const slow = async (controller, chunk) => {
+    try {
+      if (stopped) return await stopWith(controller, stopped);
+      let err;
+      if (chunk.done) {
+        if (rewriter) {
+          const n = callLoaded(core, () => rewriter.finish());
+          if (rewriter.failed) err = failure();
+          else {
+            forward(controller, n);
+            completed ||= rewriter.completed;
+          }
+        } else if (openBytes && (!openPlain || !completed)) {
+          // The last event (a plain one too when no completion was seen: the core has the last word).
+          const pieces = openPieces();
+          const r = inspect(pieces);
+          if (!openPlain) forwardPieces(controller, pieces, r.n);
+          if (r.err) err = r.err;
+          else if (r.completed) completed = true;
+        }
+        err ??= completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete");
+        return await stopWith(controller, err);
+      }
+      const c = chunk.value;
+      if (!c.byteLength) return next(controller);
+      if (!rewriter) {
+        err = fast(controller, c);
+      } else {
+        stats.core += 1;
+        if (!sawCr && c.indexOf(CR) >= 0) sawCr = true;
+        held.push(c);
+        const n = callLoaded(core, () => rewriter.push(c));
+        forward(controller, n);
+        if (rewriter.failed) err = failure();
+        else if (!noFast && !sawCr && rewriter.outputStarted) {
+          lastLf = c[c.byteLength - 1] === LF;
+          toFast(controller);
+        }
+      }
+      if (err) {
+        reader.cancel().catch(() => {});
+        return await stopWith(controller, err);
+      }
+    } catch (err) {
+      return caught(controller, err);
+    }
+    return sentNow ? undefined : next(controller);
+  };
+
   begin(res);
   const body = new ReadableStream({
     start() {
@@ -421,73 +516,10 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       else signal?.addEventListener("abort", onAbort, { once: true });
       arm();
     },
-    async pull(controller) {
+    pull(controller) {
       if (pendingError) return controller.error(pendingError);
       sentNow = false;
-      while (!closed) {
-        let chunk;
-        try {
-          pending = true;
-          if (!timer) arm();
-          chunk = await reader.read();
-          pending = false;
-          reads += 1;
-          if (closed) return; // the consumer cancelled while the read was pending
-          if (stopped) {
-            if ((await end(controller, stopped)) === "restarted") continue;
-            return;
-          }
-          let err;
-          if (chunk.done) {
-            if (rewriter) {
-              const n = callLoaded(core, () => rewriter.finish());
-              if (rewriter.failed) err = failure();
-              else {
-                forward(controller, n);
-                completed ||= rewriter.completed;
-              }
-            } else if (openBytes && (!openPlain || !completed)) {
-              // The last event (a plain one too when no completion was seen: the core has the last word).
-              const pieces = openPieces();
-              const r = inspect(pieces);
-              if (!openPlain) forwardPieces(controller, pieces, r.n);
-              if (r.err) err = r.err;
-              else if (r.completed) completed = true;
-            }
-            err ??= completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete");
-            if ((await end(controller, err)) === "restarted") continue;
-            return;
-          }
-          const c = chunk.value;
-          if (!c.byteLength) continue;
-          if (!rewriter) {
-            err = fast(controller, c);
-          } else {
-            stats.core += 1;
-            if (!sawCr && c.indexOf(CR) >= 0) sawCr = true;
-            held.push(c);
-            const n = callLoaded(core, () => rewriter.push(c));
-            forward(controller, n);
-            if (rewriter.failed) err = failure();
-            else if (!noFast && !sawCr && rewriter.outputStarted) {
-              lastLf = c[c.byteLength - 1] === LF;
-              toFast(controller);
-            }
-          }
-          if (err) {
-            reader.cancel().catch(() => {});
-            if ((await end(controller, err)) === "restarted") continue;
-            return;
-          }
-          if (sentNow) return;
-        } catch (err) {
-          pending = false;
-          reader.cancel().catch(() => {});
-          const e = stopped ?? (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err));
-          if ((await end(controller, e)) === "restarted") continue;
-          return;
-        }
-      }
+      return next(controller);
     },
     cancel(reason) {
       closed = true;
