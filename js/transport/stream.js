@@ -12,7 +12,10 @@
 //   type (a delta, an item, …) is forwarded as it arrives; the events after a chunk's last ordinary
 //   one, and any event that starts without such a line (a terminal type, `message`, no `event:`
 //   line, a head cut by the chunk edge: held until its blank line), are read by the core, which
-//   decides on the parsed events (marker text inside a delta is never a failure). Not read: events
+//   decides on the parsed events (marker text inside a delta is never a failure). A long one
+//   (over LONG_EVENT) that is one line after its first HEAD_BYTES (no LF or CR before its blank
+//   line) is given to the core by its head only (`headCompletes`: the core says whether it is a
+//   completion whatever that line holds; if not, it reads the whole event). Not read: events
 //   before an ordinary one in the same chunk (a failure followed by more ordinary events is not
 //   caught), and a second `event:` line inside an event whose first one named an ordinary type. A
 //   stream with a CR line end before output stays with the core; one event longer than
@@ -133,8 +136,43 @@ function firstBoundary(c, lf, b = searchable(c)) {
   }
 }
 
+/** A held event longer than this is judged from its first HEAD_BYTES when the rest is one line. */
+const LONG_EVENT = 4096;
+const HEAD_BYTES = 512;
+
+/** Whether the bytes [from, to) of the concatenated `pieces` hold no LF and no CR (native searches). */
+function oneLine(pieces, from, to) {
+  let at = 0; // offset of pieces[k] in the event
+  for (const p of pieces) {
+    const len = p.byteLength;
+    const s = Math.max(from - at, 0);
+    const e = Math.min(to - at, len);
+    if (s < e) {
+      const v = s || e < len ? p.subarray(s, e) : p;
+      const q = searchable(v);
+      if (q.indexOf(LF) >= 0 || q.indexOf(CR) >= 0) return false;
+    }
+    at += len;
+    if (at >= to) break;
+  }
+  return true;
+}
+
+/** The first `n` bytes of the concatenated `pieces` (a copy: the core reads it). */
+function headOf(pieces, n) {
+  const head = new Uint8Array(n);
+  let at = 0;
+  for (const p of pieces) {
+    const take = Math.min(p.byteLength, n - at);
+    head.set(take === p.byteLength ? p : p.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return at === n ? head : head.subarray(0, at);
+}
+
 const statsOf = new WeakMap();
-/** How a guarded body's chunks went (tests): chunks read by the `core` and the `fast` way, events `inspected` by the core, `fallback`s to the core. */
+/** How a guarded body's chunks went (tests): chunks read by the `core` and the `fast` way, events `inspected` by the core, long completions judged from their head (`headOnly`), `fallback`s to the core. */
 export const guardStats = (res) => statsOf.get(res);
 
 /**
@@ -149,7 +187,7 @@ export const guardStats = (res) => statsOf.get(res);
  */
 export async function guardStream(res, { stallSeconds = 300, signal, hold = false, restart } = {}) {
   const core = await loadCore();
-  const stats = { core: 0, fast: 0, inspected: 0, fallback: 0 };
+  const stats = { core: 0, fast: 0, inspected: 0, headOnly: 0, fallback: 0 };
   const stallMs = Math.max(1, stallSeconds * 1000);
   let reader;
   let rewriter; // core way: the wasm StreamRewriter; undefined in the fast way
@@ -349,6 +387,22 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
   };
 
+  /**
+   * A held event whose blank line arrived: `pieces`, `total` bytes. A long one that is one line
+   * after its head (no LF or CR but the blank line at its end) is judged by the core from its head
+   * alone: a completion (the whole response, hundreds of KB) is not copied in. Anything else, or a
+   * head the core cannot judge, the core reads whole (inspect).
+   */
+  const judge = (pieces, total) => {
+    if (total > LONG_EVENT && oneLine(pieces, HEAD_BYTES, total - 2)) {
+      const head = headOf(pieces, HEAD_BYTES);
+      if (callLoaded(core, () => core.headCompletes(head))) {
+        stats.headOnly += 1;
+        return { n: total, completed: true };
+      }
+    }
+    return inspect(pieces);
+  };
   /** The unfinished event's bytes (fast way) as views. */
   const openPieces = () => (open.length ? (openOff ? [open[0].subarray(openOff), ...open.slice(1)] : open.slice()) : []);
   /** Fast way, one chunk: returns an error to end with, or undefined. */
@@ -382,7 +436,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       const b1 = firstBoundary(c, lf, b);
       const pieces = openPieces();
       pieces.push(c.subarray(0, b1));
-      const r = inspect(pieces);
+      const r = judge(pieces, openBytes + b1);
       if (r.err) {
         forwardPieces(controller, pieces, r.n);
         return r.err;
@@ -394,13 +448,14 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     // The events that end the chunk, back to the last plain one (or the one just read): the core
     // reads them together, in order (the first failure among them wins, as in one parse).
     let start = B;
-    for (let walk = 0; walk < 16 && start > from; walk++) {
+    let walk = 0;
+    for (; walk < 16 && start > from; walk++) {
       const S = Math.max(lastBoundary(c, start - 1, lf, b), from);
       if ((S === 0 && openPlain) || plainHead(c, S)) break; // S === 0: the plain event from earlier chunks
       start = S;
     }
     if (start < B) {
-      const r = inspect([c.subarray(start, B)]);
+      const r = walk === 1 ? judge([c.subarray(start, B)], B - start) : inspect([c.subarray(start, B)]);
       if (r.err) {
         send(controller, c.subarray(from, start + r.n));
         return r.err;
