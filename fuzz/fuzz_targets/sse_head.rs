@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let mut whole = head.to_vec();
     whole.extend(rest.iter().filter(|&&b| b != b'\n' && b != b'\r'));
     whole.extend(b"\n\n");
-    let types: Vec<&str> = parse_events(&whole).iter().map(event_type).collect();
+    let events = parse_events(&whole);
+    let types: Vec<&str> = events.iter().map(event_type).collect();
     assert_eq!(types, ["response.completed"]);
 });
