@@ -111,7 +111,7 @@ export function lastBoundary(c, end, lf, b = searchable(c)) {
   } else {
     let i = end - 1;
     while (i >= 1) {
-      i = c.lastIndexOf(LF, i);
+      if (c[i] !== LF) i = c.lastIndexOf(LF, i - 1); // no call when c[i] is LF (the walk starts on one)
       if (i < 1) break;
       if (c[i - 1] === LF) return i + 1;
       i -= 2;
@@ -480,7 +480,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
   };
 
   /** Ends the body with `err`, or reads on from the re-sent reply. */
-  const stopWith = async (controller, err) => ((await end(controller, err)) === "restarted" ? next(controller) : undefined);
+  const stopWith = async (controller, err) => ((await end(controller, err)) === "restarted" ? next() : undefined);
   /** A read that failed or a chunk that threw (a broken connection, an oversize event). */
   const caught = (controller, err) => {
     pending = false;
@@ -491,28 +491,31 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
    * The next read, until something went out (or the body ended). A fast-way chunk is handled in the
    * read's own callback, without an async function per chunk; the rest goes through `slow`.
    */
-  const next = (controller) => {
+  let ctl; // the body's controller (one per stream): the read callbacks below are made once
+  const next = () => {
     if (closed) return;
     pending = true;
     if (!timer) arm();
-    return reader.read().then((chunk) => {
-      pending = false;
-      reads += 1;
-      if (closed) return; // the consumer cancelled while the read was pending
-      if (stopped || chunk.done || rewriter) return slow(controller, chunk);
-      const c = chunk.value;
-      let err;
-      try {
-        if (c.byteLength) err = fast(controller, c);
-      } catch (e) {
-        return caught(controller, e);
-      }
-      if (err) {
-        reader.cancel().catch(() => {});
-        return stopWith(controller, err);
-      }
-      return sentNow ? undefined : next(controller);
-    }, (e) => caught(controller, e));
+    return reader.read().then(onRead, onReadError);
+  };
+  const onReadError = (e) => caught(ctl, e);
+  const onRead = (chunk) => {
+    pending = false;
+    reads += 1;
+    if (closed) return; // the consumer cancelled while the read was pending
+    if (stopped || chunk.done || rewriter) return slow(ctl, chunk);
+    const c = chunk.value;
+    let err;
+    try {
+      if (c.byteLength) err = fast(ctl, c);
+    } catch (e) {
+      return caught(ctl, e);
+    }
+    if (err) {
+      reader.cancel().catch(() => {});
+      return stopWith(ctl, err);
+    }
+    return sentNow ? undefined : next();
   };
   /** One read's outcome off the fast way: a stop, the end, a chunk through the core. */
   const slow = async (controller, chunk) => {
@@ -539,7 +542,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
         return await stopWith(controller, err);
       }
       const c = chunk.value;
-      if (!c.byteLength) return next(controller);
+      if (!c.byteLength) return next();
       if (!rewriter) {
         err = fast(controller, c);
       } else {
@@ -561,7 +564,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     } catch (err) {
       return caught(controller, err);
     }
-    return sentNow ? undefined : next(controller);
+    return sentNow ? undefined : next();
   };
 
   begin(res);
@@ -574,7 +577,8 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     pull(controller) {
       if (pendingError) return controller.error(pendingError);
       sentNow = false;
-      return next(controller);
+      ctl = controller;
+      return next();
     },
     cancel(reason) {
       closed = true;
