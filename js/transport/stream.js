@@ -12,7 +12,10 @@
 //   type (a delta, an item, …) is forwarded as it arrives; the events after a chunk's last ordinary
 //   one, and any event that starts without such a line (a terminal type, `message`, no `event:`
 //   line, a head cut by the chunk edge: held until its blank line), are read by the core, which
-//   decides on the parsed events (marker text inside a delta is never a failure). Not read: events
+//   decides on the parsed events (marker text inside a delta is never a failure). A long one
+//   (over LONG_EVENT) that is one line after its first HEAD_BYTES (no LF or CR before its blank
+//   line) is given to the core by its head only (`headCompletes`: the core says whether it is a
+//   completion whatever that line holds; if not, it reads the whole event). Not read: events
 //   before an ordinary one in the same chunk (a failure followed by more ordinary events is not
 //   caught), and a second `event:` line inside an event whose first one named an ordinary type. A
 //   stream with a CR line end before output stays with the core; one event longer than
@@ -57,37 +60,55 @@ const MAX_HEAD = 200;
  * type other than CORE_TYPES, ended by LF. false: the core reads it (a comment or `data:` first, a
  * CR, a core type); undefined: the line is not all in `c` yet.
  */
-export function plainHead(c, p, b = c) {
-  const have = c.length - p;
+export function plainHead(c, p, len = c.length) {
+  const have = len - p;
   if (have < 7 || c[p] !== 101 || c[p + 1] !== 118 || c[p + 2] !== 101 || c[p + 3] !== 110 || c[p + 4] !== 116 || c[p + 5] !== 58) {
     for (let k = 0; k < 6 && k < have; k++) if (c[p + k] !== EVENT_COLON[k]) return false;
     return undefined; // "event:" so far, cut by the chunk end
   }
   const s = c[p + 6] === 32 ? p + 7 : p + 6;
-  const e = b.indexOf(LF, s);
-  if (e < 0) return have <= MAX_HEAD ? undefined : false;
+  // The line end, by a JS loop: the name is short, a native search costs more to call than this.
+  const lim = Math.min(len, s + MAX_HEAD + 1);
+  let e = s;
+  while (e < lim && c[e] !== LF) e++;
+  if (e === lim) return lim === len && have <= MAX_HEAD ? undefined : false;
   const n = e - s;
-  if (n === 0 || n > MAX_HEAD || c[e - 1] === CR) return false;
+  if (n === 0 || c[e - 1] === CR) return false;
   // Only names as long as a core type are compared (the deltas, 26 bytes and more, are not).
   if (n !== 5 && n !== 7 && n !== 15 && n !== 18 && n !== 19) return true;
   return !CORE_TYPES.has(String.fromCharCode.apply(null, c.subarray(s, e)));
 }
 
-/** plainHead of the held bytes `pieces` followed by `c`. */
-function plainHeadAcross(pieces, c) {
-  const head = new Uint8Array(MAX_HEAD + 8);
+const headScratch = new Uint8Array(MAX_HEAD + 8);
+/**
+ * plainHead of the held bytes (`pieces`, the first from `off`) followed by `c`: the held bytes and
+ * `c`'s first line are copied into one scratch array by native copies (this runs for ~1 chunk in
+ * 10, too rarely for a byte loop to get compiled).
+ */
+function plainHeadAcross(pieces, off, c) {
+  const head = headScratch;
   let n = 0;
-  for (const p of [...pieces, c]) {
-    const take = Math.min(p.byteLength, head.length - n);
-    head.set(p.subarray(0, take), n);
+  for (let k = 0; k < pieces.length && n < head.length; k++) {
+    const p = pieces[k];
+    const from = k ? 0 : off;
+    const take = Math.min(p.length - from, head.length - n);
+    head.set(from || take < p.length ? p.subarray(from, from + take) : p, n);
     n += take;
-    if (n === head.length) break;
   }
-  return plainHead(head.subarray(0, n), 0);
+  if (n < head.length) {
+    const w = c.length > head.length - n ? c.subarray(0, head.length - n) : c; // the search stays short
+    const e = w.indexOf(LF);
+    const take = e < 0 ? w.length : e + 1;
+    head.set(take < w.length ? w.subarray(0, take) : w, n);
+    n += take;
+  }
+  return plainHead(head, 0, n);
 }
 
 // The byte searches below are native calls: Node's Buffer (memchr/memmem) over a view of the chunk,
-// Bun's typed-array indexOf (SIMD); a JS loop over the bytes is slower in both.
+// Bun's typed-array indexOf/lastIndexOf (SIMD); a JS loop over the bytes is slower in both (also
+// over the few hundred bytes back to a chunk's last blank line). The event name, at most MAX_HEAD
+// bytes, is read by a JS loop.
 const NodeBuffer = typeof globalThis.Bun === "undefined" ? globalThis.Buffer : undefined;
 const NL2 = new Uint8Array([LF, LF]);
 /** What the searches run on: a Buffer view of `c` (no copy) in Node, `c` itself elsewhere. */
@@ -104,7 +125,7 @@ export function lastBoundary(c, end, lf, b = searchable(c)) {
   } else {
     let i = end - 1;
     while (i >= 1) {
-      i = c.lastIndexOf(LF, i);
+      if (c[i] !== LF) i = c.lastIndexOf(LF, i - 1); // no call when c[i] is LF (the walk starts on one)
       if (i < 1) break;
       if (c[i - 1] === LF) return i + 1;
       i -= 2;
@@ -129,8 +150,43 @@ function firstBoundary(c, lf, b = searchable(c)) {
   }
 }
 
+/** A held event longer than this is judged from its first HEAD_BYTES when the rest is one line. */
+const LONG_EVENT = 4096;
+const HEAD_BYTES = 512;
+
+/** Whether the bytes [from, to) of the concatenated `pieces` hold no LF and no CR (native searches). */
+function oneLine(pieces, from, to) {
+  let at = 0; // offset of pieces[k] in the event
+  for (const p of pieces) {
+    const len = p.byteLength;
+    const s = Math.max(from - at, 0);
+    const e = Math.min(to - at, len);
+    if (s < e) {
+      const v = s || e < len ? p.subarray(s, e) : p;
+      const q = searchable(v);
+      if (q.indexOf(LF) >= 0 || q.indexOf(CR) >= 0) return false;
+    }
+    at += len;
+    if (at >= to) break;
+  }
+  return true;
+}
+
+/** The first `n` bytes of the concatenated `pieces` (a copy: the core reads it). */
+function headOf(pieces, n) {
+  const head = new Uint8Array(n);
+  let at = 0;
+  for (const p of pieces) {
+    const take = Math.min(p.byteLength, n - at);
+    head.set(take === p.byteLength ? p : p.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return at === n ? head : head.subarray(0, at);
+}
+
 const statsOf = new WeakMap();
-/** How a guarded body's chunks went (tests): chunks read by the `core` and the `fast` way, events `inspected` by the core, `fallback`s to the core. */
+/** How a guarded body's chunks went (tests): chunks read by the `core` and the `fast` way, events `inspected` by the core, long completions judged from their head (`headOnly`), `fallback`s to the core. */
 export const guardStats = (res) => statsOf.get(res);
 
 /**
@@ -145,7 +201,7 @@ export const guardStats = (res) => statsOf.get(res);
  */
 export async function guardStream(res, { stallSeconds = 300, signal, hold = false, restart } = {}) {
   const core = await loadCore();
-  const stats = { core: 0, fast: 0, inspected: 0, fallback: 0 };
+  const stats = { core: 0, fast: 0, inspected: 0, headOnly: 0, fallback: 0 };
   const stallMs = Math.max(1, stallSeconds * 1000);
   let reader;
   let rewriter; // core way: the wasm StreamRewriter; undefined in the fast way
@@ -262,6 +318,12 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     sentNow = sentAny = true;
     controller.enqueue(compact(c));
   };
+  /** enqueue of a view of a chunk the fast way already copied if it had to (no second look). */
+  const send = (controller, c) => {
+    if (!c.byteLength) return;
+    sentNow = sentAny = true;
+    controller.enqueue(c);
+  };
   /** Core way: enqueues the first `n` held bytes: whole chunks as they are, a split chunk as two views. */
   const forward = (controller, n) => {
     const gone = Math.min(skip, n);
@@ -339,29 +401,45 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
   };
 
+  /**
+   * A held event whose blank line arrived: `pieces`, `total` bytes. A long one that is one line
+   * after its head (no LF or CR but the blank line at its end) is judged by the core from its head
+   * alone: a completion (the whole response, hundreds of KB) is not copied in. Anything else, or a
+   * head the core cannot judge, the core reads whole (inspect).
+   */
+  const judge = (pieces, total) => {
+    if (total > LONG_EVENT && oneLine(pieces, HEAD_BYTES, total - 2)) {
+      const head = headOf(pieces, HEAD_BYTES);
+      if (callLoaded(core, () => core.headCompletes(head))) {
+        stats.headOnly += 1;
+        return { n: total, completed: true };
+      }
+    }
+    return inspect(pieces);
+  };
   /** The unfinished event's bytes (fast way) as views. */
   const openPieces = () => (open.length ? (openOff ? [open[0].subarray(openOff), ...open.slice(1)] : open.slice()) : []);
   /** Fast way, one chunk: returns an error to end with, or undefined. */
   const fast = (controller, c) => {
     stats.fast += 1;
+    // A view into a larger buffer (Bun's fetch reads into 256 KB ones) is copied once here: what is
+    // forwarded or kept past this chunk then pins only this chunk's bytes.
+    if (c.buffer.byteLength > 2 * c.byteLength + 4096) c = c.slice();
     const len = c.byteLength;
     const lf = lastLf;
     lastLf = c[len - 1] === LF;
     const b = searchable(c);
     if (openPlain === undefined) {
       // The unfinished event's head was cut by the chunk edge (or starts here): read it now.
-      openPlain = openBytes ? plainHeadAcross(openPieces(), c) : plainHead(c, 0, b);
+      openPlain = openBytes ? plainHeadAcross(open, openOff, c) : plainHead(c, 0);
       if (openPlain) for (const p of openPieces()) enqueue(controller, p);
     }
-    // A view into a larger buffer (Bun's fetch reads into 256 KB ones): what is kept past this
-    // chunk is copied, so that the buffer is not pinned while the event goes on.
-    const pinned = c.buffer.byteLength > 2 * len + 4096;
     const B = lastBoundary(c, len, lf, b);
     if (B < 0) {
       // No blank line: the unfinished event goes on.
-      if (openPlain) enqueue(controller, c);
+      if (openPlain) send(controller, c);
       if (!open.length) openOff = 0;
-      open.push(pinned ? c.slice() : c);
+      open.push(c);
       openBytes += len;
       if (openBytes > FALLBACK_BYTES) return toCore(controller);
       return;
@@ -372,7 +450,7 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       const b1 = firstBoundary(c, lf, b);
       const pieces = openPieces();
       pieces.push(c.subarray(0, b1));
-      const r = inspect(pieces);
+      const r = judge(pieces, openBytes + b1);
       if (r.err) {
         forwardPieces(controller, pieces, r.n);
         return r.err;
@@ -384,27 +462,32 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     // The events that end the chunk, back to the last plain one (or the one just read): the core
     // reads them together, in order (the first failure among them wins, as in one parse).
     let start = B;
-    for (let walk = 0; walk < 16 && start > from; walk++) {
+    let walk = 0;
+    for (; walk < 16 && start > from; walk++) {
       const S = Math.max(lastBoundary(c, start - 1, lf, b), from);
-      if ((S === 0 && openPlain) || plainHead(c, S, b)) break; // S === 0: the plain event from earlier chunks
+      if ((S === 0 && openPlain) || plainHead(c, S)) break; // S === 0: the plain event from earlier chunks
       start = S;
     }
     if (start < B) {
-      const r = inspect([c.subarray(start, B)]);
+      const r = walk === 1 ? judge([c.subarray(start, B)], B - start) : inspect([c.subarray(start, B)]);
       if (r.err) {
-        enqueue(controller, c.subarray(from, start + r.n));
+        send(controller, c.subarray(from, start + r.n));
         return r.err;
       }
       if (r.completed) completed = true;
     }
     // The unfinished event at the end: plain ones go out now, others wait for their blank line.
-    open.length = 0;
-    openOff = pinned ? 0 : B;
-    if (B < len) open.push(pinned ? c.slice(B) : c);
+    openOff = B;
+    if (B === len) open.length = 0;
+    else if (open.length === 1) open[0] = c; // the usual case: no array length change
+    else {
+      open.length = 0;
+      open.push(c);
+    }
     openBytes = len - B;
-    openPlain = B < len ? plainHead(c, B, b) : undefined;
-    if (B === len || openPlain) enqueue(controller, from ? c.subarray(from) : c);
-    else enqueue(controller, c.subarray(from, B));
+    openPlain = B < len ? plainHead(c, B) : undefined;
+    if (B === len || openPlain) send(controller, from ? c.subarray(from) : c);
+    else send(controller, c.subarray(from, B));
   };
   const forwardPieces = (controller, pieces, n) => {
     for (const p of pieces) {
@@ -414,6 +497,94 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
     }
   };
 
+  /** Ends the body with `err`, or reads on from the re-sent reply. */
+  const stopWith = async (controller, err) => ((await end(controller, err)) === "restarted" ? next() : undefined);
+  /** A read that failed or a chunk that threw (a broken connection, an oversize event). */
+  const caught = (controller, err) => {
+    pending = false;
+    reader.cancel().catch(() => {});
+    return stopWith(controller, stopped ?? (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err)));
+  };
+  /**
+   * The next read, until something went out (or the body ended). A fast-way chunk is handled in the
+   * read's own callback, without an async function per chunk; the rest goes through `slow`.
+   */
+  let ctl; // the body's controller (one per stream): the read callbacks below are made once
+  const next = () => {
+    if (closed) return;
+    pending = true;
+    if (!timer) arm();
+    return reader.read().then(onRead, onReadError);
+  };
+  const onReadError = (e) => caught(ctl, e);
+  const onRead = (chunk) => {
+    pending = false;
+    reads += 1;
+    if (closed) return; // the consumer cancelled while the read was pending
+    if (stopped || chunk.done || rewriter) return slow(ctl, chunk);
+    const c = chunk.value;
+    let err;
+    try {
+      if (c.byteLength) err = fast(ctl, c);
+    } catch (e) {
+      return caught(ctl, e);
+    }
+    if (err) {
+      reader.cancel().catch(() => {});
+      return stopWith(ctl, err);
+    }
+    return sentNow ? undefined : next();
+  };
+  /** One read's outcome off the fast way: a stop, the end, a chunk through the core. */
+  const slow = async (controller, chunk) => {
+    try {
+      if (stopped) return await stopWith(controller, stopped);
+      let err;
+      if (chunk.done) {
+        if (rewriter) {
+          const n = callLoaded(core, () => rewriter.finish());
+          if (rewriter.failed) err = failure();
+          else {
+            forward(controller, n);
+            completed ||= rewriter.completed;
+          }
+        } else if (openBytes && (!openPlain || !completed)) {
+          // The last event (a plain one too when no completion was seen: the core has the last word).
+          const pieces = openPieces();
+          const r = inspect(pieces);
+          if (!openPlain) forwardPieces(controller, pieces, r.n);
+          if (r.err) err = r.err;
+          else if (r.completed) completed = true;
+        }
+        err ??= completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete");
+        return await stopWith(controller, err);
+      }
+      const c = chunk.value;
+      if (!c.byteLength) return next();
+      if (!rewriter) {
+        err = fast(controller, c);
+      } else {
+        stats.core += 1;
+        if (!sawCr && c.indexOf(CR) >= 0) sawCr = true;
+        held.push(c);
+        const n = callLoaded(core, () => rewriter.push(c));
+        forward(controller, n);
+        if (rewriter.failed) err = failure();
+        else if (!noFast && !sawCr && rewriter.outputStarted) {
+          lastLf = c[c.byteLength - 1] === LF;
+          toFast(controller);
+        }
+      }
+      if (err) {
+        reader.cancel().catch(() => {});
+        return await stopWith(controller, err);
+      }
+    } catch (err) {
+      return caught(controller, err);
+    }
+    return sentNow ? undefined : next();
+  };
+
   begin(res);
   const body = new ReadableStream({
     start() {
@@ -421,73 +592,11 @@ export async function guardStream(res, { stallSeconds = 300, signal, hold = fals
       else signal?.addEventListener("abort", onAbort, { once: true });
       arm();
     },
-    async pull(controller) {
+    pull(controller) {
       if (pendingError) return controller.error(pendingError);
       sentNow = false;
-      while (!closed) {
-        let chunk;
-        try {
-          pending = true;
-          if (!timer) arm();
-          chunk = await reader.read();
-          pending = false;
-          reads += 1;
-          if (closed) return; // the consumer cancelled while the read was pending
-          if (stopped) {
-            if ((await end(controller, stopped)) === "restarted") continue;
-            return;
-          }
-          let err;
-          if (chunk.done) {
-            if (rewriter) {
-              const n = callLoaded(core, () => rewriter.finish());
-              if (rewriter.failed) err = failure();
-              else {
-                forward(controller, n);
-                completed ||= rewriter.completed;
-              }
-            } else if (openBytes && (!openPlain || !completed)) {
-              // The last event (a plain one too when no completion was seen: the core has the last word).
-              const pieces = openPieces();
-              const r = inspect(pieces);
-              if (!openPlain) forwardPieces(controller, pieces, r.n);
-              if (r.err) err = r.err;
-              else if (r.completed) completed = true;
-            }
-            err ??= completed ? undefined : new ChatGPTStreamError(ENDED_EARLY, "incomplete");
-            if ((await end(controller, err)) === "restarted") continue;
-            return;
-          }
-          const c = chunk.value;
-          if (!c.byteLength) continue;
-          if (!rewriter) {
-            err = fast(controller, c);
-          } else {
-            stats.core += 1;
-            if (!sawCr && c.indexOf(CR) >= 0) sawCr = true;
-            held.push(c);
-            const n = callLoaded(core, () => rewriter.push(c));
-            forward(controller, n);
-            if (rewriter.failed) err = failure();
-            else if (!noFast && !sawCr && rewriter.outputStarted) {
-              lastLf = c[c.byteLength - 1] === LF;
-              toFast(controller);
-            }
-          }
-          if (err) {
-            reader.cancel().catch(() => {});
-            if ((await end(controller, err)) === "restarted") continue;
-            return;
-          }
-          if (sentNow) return;
-        } catch (err) {
-          pending = false;
-          reader.cancel().catch(() => {});
-          const e = stopped ?? (err instanceof ChatGPTStreamError || err?.name === "AbortError" || signal?.aborted ? err : brokenConnection(err));
-          if ((await end(controller, e)) === "restarted") continue;
-          return;
-        }
-      }
+      ctl = controller;
+      return next();
     },
     cancel(reason) {
       closed = true;

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use crate::auth::redact::display_text;
 use crate::stream::errors_http::{classify_code, retry_after_from_text, ErrorKind};
-use crate::stream::sse::{parse_event, Carry, Event, Kind, Scanned, SseError, SseScanner};
+use crate::stream::sse::{
+    parse_event, parse_events, Carry, Event, Kind, Scanned, SseError, SseScanner,
+};
 
 /// Why a stream failed, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,30 @@ fn peek_type(data: &str) -> Option<&str> {
         .trim_start()
         .strip_prefix('"')?;
     rest.get(..rest.find('"')?)
+}
+
+/// Whether an event that starts with `head` is a completion (`response.completed`) whatever its
+/// remaining bytes are, given that they hold no line break (LF or CR) before the event's blank line
+/// (the caller checked): the rest can only lengthen `head`'s last line, which must then be a
+/// `data` line or a comment, so that the type [`event_type`] reads (the `event` field, else the
+/// data's first `"type"`) is all in `head` already. A completion's data is never read, so a long
+/// one (the whole response, hundreds of KB) need not be copied in. false: read the whole event.
+pub fn head_completes(head: &[u8]) -> bool {
+    let last = match head.iter().rposition(|&b| b == b'\n' || b == b'\r') {
+        Some(cut) => &head[cut + 1..],
+        None => head,
+    };
+    if !(last.starts_with(b"data:") || last.starts_with(b":")) {
+        return false;
+    }
+    let mut raw = Vec::with_capacity(head.len() + 2);
+    raw.extend_from_slice(head);
+    raw.extend_from_slice(b"\n\n");
+    // One event: a CR pair inside the head would end one before it (a failure, say).
+    match parse_events(&raw).as_slice() {
+        [e] => event_type(e) == "response.completed",
+        _ => false,
+    }
 }
 
 /// The failure an event of type `kind` reports, if it is one.
@@ -315,6 +341,83 @@ mod tests {
         }
         out.extend(r.finish());
         (out, r.rewriter)
+    }
+
+    #[test]
+    fn head_completes_only_when_the_rest_of_the_last_line_cannot_change_the_type() {
+        let cases: [(&str, bool); 15] = [
+            (
+                "event: response.completed\ndata: {\"type\":\"response.compl",
+                true,
+            ),
+            ("event: response.completed\ndata:", true),
+            ("event: response.completed\r\ndata: {", true),
+            (
+                "data: {\"type\":\"response.completed\",\"response\":{\"id",
+                true,
+            ),
+            (
+                "event: message\ndata: {\"type\": \"response.completed\", \"x",
+                true,
+            ),
+            ("event: response.completed\n: a comment, cut", false), // no data yet: no event
+            // The cut line may be the `event` field: the rest could change the type.
+            ("event: response.completed", false),
+            (
+                "event: response.completed\ndata: {}\nevent: response.compl",
+                false,
+            ),
+            ("event: response.completed\ndata: {}\nev", false),
+            ("event: response.completed\ndata: {}\n", false),
+            ("event: response.completed\ndata", false),
+            // The type is not all in the head, or names something else.
+            ("data: {\"type\":\"response.completed", false),
+            (
+                "event: response.failed\ndata: {\"type\":\"response.completed\"",
+                false,
+            ),
+            ("event: response.completed\nevent: error\ndata: {", false),
+            // A CR pair ends an event inside the head: two events, read whole.
+            (
+                "event: error\ndata: {}\r\rdata: {\"type\":\"response.completed\",",
+                false,
+            ),
+        ];
+        let got: Vec<(&str, bool)> = cases
+            .iter()
+            .map(|(h, _)| (*h, head_completes(h.as_bytes())))
+            .collect();
+        assert_eq!(got, cases.to_vec());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest! {
+        /// Whatever the head and a rest without line breaks: a head that completes means the whole
+        /// event completes, as the full parse reads it.
+        #[test]
+        fn head_completes_agrees_with_the_whole_event(
+            head in proptest::collection::vec(prop_oneof![
+                Just(b'\n'), Just(b'\r'), Just(b':'), Just(b'"'), Just(b' '), any::<u8>(),
+                Just(b'e'), Just(b'd'),
+            ], 0..80),
+            pre in prop_oneof![
+                Just(&b"event: response.completed\ndata: "[..]),
+                Just(&b"data: {\"type\":\"response.completed\""[..]),
+                Just(&b"event: x\n"[..]),
+                Just(&b""[..]),
+            ],
+            rest in proptest::collection::vec(any::<u8>().prop_filter("no line break", |b| *b != b'\n' && *b != b'\r'), 0..40),
+        ) {
+            let mut head_bytes = pre.to_vec();
+            head_bytes.extend(&head);
+            if head_completes(&head_bytes) {
+                let mut whole = head_bytes.clone();
+                whole.extend(&rest);
+                whole.extend(b"\n\n");
+                let events = parse_events(&whole);
+                prop_assert_eq!(events.iter().map(event_type).collect::<Vec<_>>(), vec!["response.completed"]);
+            }
+        }
     }
 
     #[test]

@@ -97,6 +97,14 @@ impl Default for StreamRewriter {
     }
 }
 
+/// `headCompletes(head)`: whether the event that starts with `head` is a completion whatever
+/// follows, when what follows holds no line break (LF or CR) before the event's blank line. The
+/// guard then need not copy a long completion into the core.
+#[wasm_bindgen(js_name = headCompletes)]
+pub fn head_completes(head: &[u8]) -> bool {
+    rewriter::head_completes(head)
+}
+
 #[wasm_bindgen(js_name = SseCollector)]
 pub struct SseCollector(Option<collector::SseCollector>);
 

@@ -200,6 +200,40 @@ test("an event longer than the fast way keeps hands the rest of the stream to th
   }
 });
 
+test("a long completion is judged from its head only when nothing after the head can change what it is", { timeout: 60_000 }, async () => {
+  const long = "z".repeat(20_000);
+  const done = (extra = {}) => JSON.stringify({ type: "response.completed", response: { id: "resp_1", status: "completed", output: [{ type: "message", content: [{ type: "output_text", text: long }] }] }, ...extra });
+  // [the ending, whether the core may judge it from its head]
+  const endings = {
+    oneLine: [`event: response.completed\ndata: ${done()}\n\n`, true],
+    dataOnly: [`data: ${done()}\n\n`, true],
+    // A second line after the head: the whole event is read (the last `event:` field wins).
+    thenFailedLine: [`event: response.completed\ndata: ${done()}\nevent: response.failed\n\n`, false],
+    thenDataLine: [`event: response.completed\ndata: ${done()}\ndata: more\n\n`, false],
+    crThenError: [`event: response.completed\ndata: ${done()}\revent: error\n\n`, false],
+    // A CR pair in the head ends a failure before the completion: the failure wins, as in one parse.
+    errorBeforeInHead: [`event: error\ndata: {"type":"error","error":{"code":"server_error","message":"boom"}}\r\rdata: ${done()}\n\n`, false],
+    longFailure: [`event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", response: { error: { code: "server_error", message: `boom ${long}` } } })}\n\n`, false],
+  };
+  for (const [name, [ending, fromHead]] of Object.entries(endings)) {
+    const bytes = enc.encode(new TextDecoder().decode(makeStream(21, "endedEarly", { items: 1, deltas: 8 })) + ending);
+    const want = coreVerdict(bytes, true);
+    const evStart = bytes.length - enc.encode(ending).length;
+    const splits = [
+      ...[1000, 4096, 16384, 70_000].map((size) => [`every ${size} B`, Array.from({ length: Math.floor(bytes.length / size) }, (_, i) => (i + 1) * size)]),
+      // The edge anywhere in the event's head, and the rest of it in one more chunk.
+      ...Array.from({ length: 60 }, (_, i) => [`edges at ${evStart + i * 11} and ${evStart + 3000}`, [evStart + i * 11, evStart + 3000]]),
+    ];
+    let headOnly = 0;
+    for (const [how, cuts] of splits) {
+      const { verdict, stats } = await guardVerdict(bytes, splitAt(bytes, cuts.filter((c) => c > 0 && c < bytes.length)), true);
+      assert.deepEqual(verdict, want, `${name}, ${how}`);
+      headOnly += stats.headOnly;
+    }
+    assert.equal(headOnly > 0, fromHead, `${name}: judged from its head ${headOnly} times`);
+  }
+});
+
 test("CRLF line ends: before the first output the stream stays with the core; a switch after it is still read right at the end", async () => {
   for (const ending of ["completed", "errorEvent", "endedEarly"]) {
     const lf = new TextDecoder().decode(makeStream(9, ending, { items: 2, deltas: 8 }));
