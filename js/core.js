@@ -1,12 +1,14 @@
 // Loads the Rust core: two wasm modules built from one crate (wasm-pack `--target web` output in
 // ./wasm/; scripts/build), each from the bytes beside this file: no bundler, no fetch, the same under
 // Bun (OpenCode) and Node.
-//   - the startup module (loadCore / callCore): what a turn needs: the request transform, the
-//     catalog, SSE, error classes, refresh decisions and JWT claims, the account pool a request reads;
-//   - the cold module (loadCold / callCold): the interactive login, the accounts CLI and tool, the
-//     usage view and whatever the installer alone needs.
+//   - the startup module (loadStartup / callStartup): what OpenCode asks for before any request: the
+//     model catalog, the client identity, reading and updating the account pool, redaction. Small
+//     (issue 18: ≤ 250 KB), so the provider's models and the auth loader wait for little;
+//   - the core (loadCore / callCore): every export (the startup module's too): the request transform,
+//     SSE, error classes, refresh decisions, the login, the accounts CLI and tool, the usage view.
+//     The first request (or login, or usage view) compiles it.
 // Nothing is compiled when this file is imported: each module is compiled and instantiated on its
-// first use (or by warmCore(), which the plugin calls after returning its hooks). A missing or
+// first use (or by warmStartup(), which the plugin calls after returning its hooks). A missing or
 // damaged .wasm fails that first use with a CoreError "core-missing" that says which file and what to
 // do (doctor runs both modules through selfTest()).
 // A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore()/callCold() turn it
@@ -16,13 +18,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PACKAGE_NAME } from "./config.js";
 
-const HOT = "opencode_chatgpt_wasm";
-const COLD = "opencode_chatgpt_wasm_cold";
+const CORE = "opencode_chatgpt_wasm";
+const STARTUP = "opencode_chatgpt_wasm_startup";
 
 // Packaged: ./wasm/ beside this file; run from the source tree (js/): the wasm-pack output in ../pkg/.
 let dir;
 function wasmDir() {
-  dir ??= ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL(`${HOT}_bg.wasm`, u))) ?? new URL("./wasm/", import.meta.url);
+  dir ??= ["./wasm/", "../pkg/"].map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL(`${CORE}_bg.wasm`, u))) ?? new URL("./wasm/", import.meta.url);
   return dir;
 }
 
@@ -94,47 +96,57 @@ function wasmModule(name) {
   };
 }
 
-const hot = wasmModule(HOT);
-const cold = wasmModule(COLD);
+const core = wasmModule(CORE);
+const startup = wasmModule(STARTUP);
 
-/** The startup module's exports (compiled and instantiated on first use). */
+/** The core's exports (every export; compiled and instantiated on first use). */
 export function loadCore() {
-  return hot.load();
+  return core.load();
 }
 
-/** The cold module's exports: login, the accounts CLI/tool, the usage view (loaded on first use). */
-export function loadCold() {
-  return cold.load();
+/** The startup module's exports: the catalog, the client identity, the account pool, redaction (loaded on first use). */
+export function loadStartup() {
+  return startup.load();
+}
+
+/** Which modules this process has instantiated ("startup", "core"): for the tests and the bench. */
+export function loadedModules() {
+  return [
+    ["startup", startup],
+    ["core", core],
+  ]
+    .filter(([, m]) => m.state.loaded)
+    .map(([name]) => name);
 }
 
 /** Starts loading the startup module without waiting for it (a failure is reported by the first use). */
-export function warmCore() {
-  hot.load().catch(() => {});
+export function warmStartup() {
+  startup.load().catch(() => {});
 }
 
-/** Runs `fn(core)` on the startup module; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
+/** Runs `fn(core)` on the core; core errors keep their code, a wasm trap becomes `core-panic` and resets the instance. */
 export async function callCore(fn) {
-  return callLoaded(await hot.load(), fn);
+  return callLoaded(await core.load(), fn);
 }
 
-/** callCore() for the cold module's exports. */
-export async function callCold(fn) {
-  return callLoaded(await cold.load(), fn);
+/** callCore() for the startup module's exports. */
+export async function callStartup(fn) {
+  return callLoaded(await startup.load(), fn);
 }
 
-/** callCore() without the await, for hot paths that already hold `core` (from loadCore() or loadCold()). */
-export function callLoaded(core, fn) {
+/** callCore() without the await, for hot paths that already hold `loaded` (from loadCore() or loadStartup()). */
+export function callLoaded(loaded, fn) {
   try {
-    return fn(core);
+    return fn(loaded);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) {
       let detail = "";
       try {
-        detail = core.lastPanic();
+        detail = loaded.lastPanic();
       } catch {}
       // The trapped instance is unusable: the next load of that module builds a fresh one.
-      for (const { state } of [hot, cold]) {
-        if (state.loaded === core) {
+      for (const { state } of [core, startup]) {
+        if (state.loaded === loaded) {
           state.current = undefined;
           state.loaded = undefined;
         }

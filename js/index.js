@@ -3,7 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveConfig, withClientIdentity, PACKAGE_NAME } from "./config.js";
-import { callCold, loadCore, warmCore } from "./core.js";
+import { callCore, loadStartup, warmStartup } from "./core.js";
 import { lazyLoginMethods } from "./auth/methods.js";
 import { accountTools } from "./accounts/tools.js";
 import { configureKeychain } from "./accounts/keychain-setting.js";
@@ -32,7 +32,7 @@ async function server(input, options) {
   // One Codex client version for /models, the `version` header and the User-Agent: it comes from the core.
   let withIdentity;
   const config = () =>
-    (withIdentity ??= loadCore()
+    (withIdentity ??= loadStartup()
       .then((core) => withClientIdentity(base, core))
       .catch((err) => {
         withIdentity = undefined; // the next use tries (and reports) again
@@ -114,7 +114,7 @@ export default { id: PACKAGE_NAME, server };
  * engines.opencode), and an installer copy's lease (with the removal of copies an upgrade left behind).
  * Never throws: a broken install is reported by the first use. */
 function afterLoad(input) {
-  warmCore();
+  warmStartup();
   if (!hostChecked) {
     hostChecked = true;
     import("./host.js")
@@ -135,11 +135,11 @@ function afterLoad(input) {
 /** Loads both wasm modules and runs one call through each: used by `doctor` and the tests. A missing or
  * damaged module throws the CoreError "core-missing" naming the file. */
 export async function selfTest() {
-  const core = await loadCore();
-  const hot = core.redact("token 0123456789abcdef0123", ["0123456789abcdef0123"]) === "token [redacted]";
-  const cold = await callCold((c) => {
+  const startup = await loadStartup();
+  const small = startup.redact("token 0123456789abcdef0123", ["0123456789abcdef0123"]) === "token [redacted]";
+  const whole = await callCore((c) => {
     const p = c.pkceGenerate();
     return c.pkceChallenge(p.verifier) === p.challenge;
   });
-  return { ok: hot && cold };
+  return { ok: small && whole };
 }

@@ -153,8 +153,8 @@ export function renderMarkdown(report) {
     mdRow(["case", "runtime", "unit", "floor", "anchor", "ours", "ours ÷ floor", "anchor ÷ ours", "target (issue 7)"]),
     mdRow(Array(9).fill("---")),
     ...all.map((r) => mdRow([r.label, r.runtime, r.unit, cell(r.floor), cell(r.anchor), cell(r.ours), ratio(r.oursFloor), ratio(r.anchorOurs), targetCell(r)])),
-    mdRow(["wasm size, startup module `opencode_chatgpt_wasm_bg.wasm` (gzip -9)", "—", "kB", "—", "—", `${kB(wasm.raw)} raw / ${kB(wasm.gzip)} gzip`, "—", "—", `≤ 250 kB raw / 100 kB gzip: **${wasmTarget(wasm)}**`]),
-    ...(wasm.cold ? [mdRow(["wasm size, cold module `opencode_chatgpt_wasm_cold_bg.wasm` (loaded on first login / accounts / usage)", "—", "kB", "—", "—", `${kB(wasm.cold.raw)} raw / ${kB(wasm.cold.gzip)} gzip`, "—", "—", "—"])] : []),
+    mdRow(["wasm size, startup module `opencode_chatgpt_wasm_startup_bg.wasm` (what OpenCode's startup loads; gzip -9)", "—", "kB", "—", "—", `${kB(wasm.raw)} raw / ${kB(wasm.gzip)} gzip`, "—", "—", `≤ 250 kB raw / 100 kB gzip: **${wasmTarget(wasm)}**`]),
+    ...(wasm.core ? [mdRow(["wasm size, core `opencode_chatgpt_wasm_bg.wasm` (every export; loaded by the first request, login or usage view)", "—", "kB", "—", "—", `${kB(wasm.core.raw)} raw / ${kB(wasm.core.gzip)} gzip`, "—", "—", "—"])] : []),
     ...(report.tarball
       ? [mdRow(["npm tarball, `npm pack` of `dist/`", "—", "kB", "—", "—", `${kB(report.tarball.packed)} packed / ${kB(report.tarball.unpacked)} unpacked, ${report.tarball.files} files`, "—", "—", `${tarballBudget}: **${tarballTarget(report.tarball)}**`])]
       : []),
@@ -163,7 +163,7 @@ export function renderMarkdown(report) {
   const variants = [mdRow(["input", "runtime", "floor", "string → UTF-8 (into wasm)", "UTF-8 → string (out of wasm)", "anchor, codexMode off (no file I/O)", "anchor, default codexMode (reads its prompt cache)", "anchor, its fetch path", "ours", "ours API"]), mdRow(Array(10).fill("---"))];
   const mbps = [mdRow(["case", "runtime", "floor MB/s", "anchor MB/s", "ours MB/s"]), mdRow(Array(5).fill("---"))];
   const thr = (bytes, s) => (s && !s.na && s.median ? (bytes / 1e6 / (s.median / 1000)).toFixed(0) : "n/a");
-  const cold = [mdRow(["runtime", "impl", "import", "wasm instantiate", "first call (32 KB transform)", "total", "process wall (incl. runtime start)"]), mdRow(Array(7).fill("---"))];
+  const cold = [mdRow(["runtime", "impl", "import", "startup module", "core instantiate", "first call (32 KB transform)", "total", "process wall (incl. runtime start)"]), mdRow(Array(8).fill("---"))];
   const other = [];
   for (const [rt, r] of Object.entries(report.results)) {
     for (const size of ["small", "session"]) {
@@ -179,7 +179,7 @@ export function renderMarkdown(report) {
     for (const impl of ["anchor", "ours"]) {
       const c = r.cold?.[impl];
       if (!c) continue;
-      cold.push(c.na ? mdRow([rt, impl, "n/a", "", "", "", ""]) : mdRow([rt, impl, ...["importMs", "instantiateMs", "firstCallMs", "totalMs", "wallMs"].map((f) => `${cell(c[f])} ms`)]));
+      cold.push(c.na ? mdRow([rt, impl, "n/a", "", "", "", "", ""]) : mdRow([rt, impl, ...["importMs", "startupMs", "instantiateMs", "firstCallMs", "totalMs", "wallMs"].map((f) => (c[f] === undefined ? "—" : `${cell(c[f])} ms`))]));
     }
     const wc = r.stream?.wrapperCall;
     if (wc) other.push(`- ${rt}: one call of the fetch wrapper up to the returned Response (request side, no body transform, mocked backend): ours ${cell(wc.ours)} ms, anchor's \`handleSuccessResponse\` ${cell(wc.anchor)} ms.`);

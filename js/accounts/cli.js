@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 import { projectOf } from "./project.js";
 import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
@@ -172,7 +172,7 @@ export async function runAccounts(o) {
 async function list(o, json) {
   await syncAuthJson(o);
   const { pool } = await readPool(o.poolPath);
-  const views = await callCold((c) => c.accountsList(pool, o.now(), projectOf(o.cwd)));
+  const views = await callCore((c) => c.accountsList(pool, o.now(), projectOf(o.cwd)));
   if (json) {
     o.out(JSON.stringify({ pool: o.poolPath, project: projectOf(o.cwd), accounts: views }, null, 2));
     return 0;
@@ -189,10 +189,10 @@ async function use(o, selector, project) {
   await syncAuthJson(o);
   const dir = projectOf(o.cwd);
   const done = await updatePool(o.poolPath, async (doc) => {
-    const key = await callCold((c) => c.accountsResolve(doc.pool, selector));
+    const key = await callCore((c) => c.accountsResolve(doc.pool, selector));
     if (!project) await activate(o, doc, key);
     await applyEvent(doc, { type: "use", key, project: project ? dir : null });
-    return (await callCold((c) => c.accountsList(doc.pool, o.now(), dir))).find((v) => v.key === key);
+    return (await callCore((c) => c.accountsList(doc.pool, o.now(), dir))).find((v) => v.key === key);
   });
   o.out(project ? `${dir} now uses ChatGPT account ${name(done)}; other projects keep the active account` : `ChatGPT account ${name(done)} is now active (auth.json holds its login)`);
   return 0;
@@ -201,9 +201,9 @@ async function use(o, selector, project) {
 async function label(o, n, text) {
   await syncAuthJson(o);
   const done = await updatePool(o.poolPath, async (doc) => {
-    const key = await callCold((c) => c.accountsResolve(doc.pool, n));
+    const key = await callCore((c) => c.accountsResolve(doc.pool, n));
     await applyEvent(doc, { type: "label", key, label: text });
-    return (await callCold((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
+    return (await callCore((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
   });
   o.out(done.label ? `account #${done.n} is now labelled ${done.label}` : `account #${done.n} has no label now`);
   return 0;
@@ -212,13 +212,13 @@ async function label(o, n, text) {
 async function remove(o, n) {
   await syncAuthJson(o);
   const removed = await updatePool(o.poolPath, async (doc) => {
-    const key = await callCold((c) => c.accountsResolve(doc.pool, n));
+    const key = await callCore((c) => c.accountsResolve(doc.pool, n));
     if (doc.pool.accounts.length === 1) {
       const err = new Error("that is the only account in the pool; to sign out, run opencode auth logout");
       err.code = "accounts-last";
       throw err;
     }
-    const view = (await callCold((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
+    const view = (await callCore((c) => c.accountsList(doc.pool, o.now(), null))).find((v) => v.key === key);
     const wasActive = doc.pool.active === key;
     const login = await reveal(key, newestLogin(o.poolPath, key, doc.logins[key])).catch(() => null);
     await applyEvent(doc, { type: "remove", key });
@@ -236,7 +236,7 @@ async function remove(o, n) {
   });
   o.out(`removed ChatGPT account ${name(removed.view)}`);
   if (removed.wasActive) {
-    const views = await callCold(async (c) => c.accountsList((await readPool(o.poolPath)).pool, o.now(), null));
+    const views = await callCore(async (c) => c.accountsList((await readPool(o.poolPath)).pool, o.now(), null));
     const next = views.find((v) => v.key === removed.next);
     if (next) o.out(`ChatGPT account ${name(next)} is now active (auth.json holds its login)`);
   }
@@ -263,7 +263,7 @@ export async function accountChecks(env, nowMs) {
     return [{ status: "fail", detail: error.message, fix: `move ${file} away; the next login starts a new pool` }];
   }
   if (doc.state === "missing") return [{ status: "skip", detail: "no account pool yet (the plugin creates it when it loads your login)" }];
-  const views = await callCold((c) => c.accountsList(doc.pool, nowMs, null));
+  const views = await callCore((c) => c.accountsList(doc.pool, nowMs, null));
   const checks = [];
   for (const v of views) {
     // Where its refresh token lives (the pool's files or the keychain) and whether it can be read.

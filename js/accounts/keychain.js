@@ -24,7 +24,7 @@ import { createRequire } from "node:module";
 import { PACKAGE_NAME } from "../config.js";
 import { configureKeychain, keychainNotice, keychainOn, keychainWanted } from "./keychain-setting.js";
 import { acquireLock } from "../auth/lock.js";
-import { callCore } from "../core.js";
+import { callStartup } from "../core.js";
 import { readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 
 /** What the pool file and the login files hold in `refresh` while the token is in the keychain. */
@@ -339,7 +339,7 @@ export async function keyOf(login) {
   if (named) return named;
   if (!login?.access) return null;
   try {
-    return (await callCore((c) => c.accountsIdentity(String(login.access), login.idToken ?? undefined, login.accountId ?? undefined))).key ?? null;
+    return (await callStartup((c) => c.accountsIdentity(String(login.access), login.idToken ?? undefined, login.accountId ?? undefined))).key ?? null;
   } catch {
     return null;
   }

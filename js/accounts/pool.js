@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { callCore } from "../core.js";
+import { callStartup } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { acquireLock } from "../auth/lock.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
@@ -39,7 +39,7 @@ export async function readPool(file) {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    if (err.code === "ENOENT") return { state: "missing", pool: await callCore((c) => c.accountsEmptyPool()), logins: {} };
+    if (err.code === "ENOENT") return { state: "missing", pool: await callStartup((c) => c.accountsEmptyPool()), logins: {} };
     throw new PoolDamagedError(file, err.code ?? "unreadable");
   }
   let doc;
@@ -53,7 +53,7 @@ export async function readPool(file) {
   }
   let pool;
   try {
-    pool = await callCore((c) => c.accountsParsePool(JSON.stringify(doc.pool)));
+    pool = await callStartup((c) => c.accountsParsePool(JSON.stringify(doc.pool)));
   } catch (err) {
     throw new PoolDamagedError(file, err.message.replace(/^the account pool cannot be read \((.*)\)$/, "$1"));
   }
@@ -91,14 +91,14 @@ export async function updatePool(file, change) {
 
 /** Applies a core event to `doc.pool` in place; returns the core's `applied`. */
 export async function applyEvent(doc, event) {
-  const { pool, applied } = await callCore((c) => c.accountsApply(doc.pool, event));
+  const { pool, applied } = await callStartup((c) => c.accountsApply(doc.pool, event));
   doc.pool = pool;
   return applied;
 }
 
 /** The identity of a stored login (`{type: "oauth", access, refresh, expires, accountId}`). */
 export function identityOf(login) {
-  return callCore((c) => c.accountsIdentity(String(login.access ?? ""), login.idToken ?? undefined, login.accountId ?? undefined));
+  return callStartup((c) => c.accountsIdentity(String(login.access ?? ""), login.idToken ?? undefined, login.accountId ?? undefined));
 }
 
 /**

@@ -2,7 +2,7 @@
 // health and usage, never a token) and `chatgpt_use_account` (what `accounts use` does). Arguments
 // are plain JSON Schema (OpenCode 1.18 accepts it beside zod; zod is not bundled). The project of
 // a pin is the session's worktree, as for the CLI's `--project`.
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 
 /** `{chatgpt_accounts, chatgpt_use_account}` for the plugin's `tool` hook. */
 export function accountTools({ env = process.env, now = Date.now, authPath, poolPath } = {}) {
@@ -18,7 +18,7 @@ export function accountTools({ env = process.env, now = Date.now, authPath, pool
       async execute(_args, ctx) {
         const { pool: doc } = await (await pool()).readPool(await fileOf());
         const project = await dirOf(ctx);
-        const accounts = await callCold((c) => c.accountsList(doc, now(), project));
+        const accounts = await callCore((c) => c.accountsList(doc, now(), project));
         return JSON.stringify({ project, accounts }, null, 2);
       },
     },

@@ -10,7 +10,7 @@
 // account is which (the core does); never prints a token.
 import fs from "node:fs";
 import path from "node:path";
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 import { acquireLock, randomHex } from "../auth/lock.js";
 import { readStoredLogin, writeStoredLogin } from "../auth/credentials.js";
 import { identityOf, readPool, storedLogin, writePool } from "./pool.js";
@@ -82,7 +82,7 @@ async function exportText(doc, o) {
   if (missing.length) {
     throw new Error(`no usable login for ${missing.join(", ")}: its refresh token is in a keychain that cannot be read now (or was never stored); nothing was written. Unlock or start the keychain and try again`);
   }
-  return callCold((c) => c.accountsMakeExport(doc.pool, logins, o.now()));
+  return callCore((c) => c.accountsMakeExport(doc.pool, logins, o.now()));
 }
 
 /**
@@ -118,7 +118,7 @@ async function readExport(file) {
     throw badInput(`cannot read ${file} (${err.code ?? err.message}); nothing was changed`);
   }
   try {
-    return await callCold((c) => c.accountsParseExport(text));
+    return await callCore((c) => c.accountsParseExport(text));
   } catch (err) {
     throw badInput(`${file}: ${err.message}; nothing was changed`);
   }
@@ -152,7 +152,7 @@ export async function importAccounts(o, file, { dryRun = false } = {}) {
     const doc = await readPool(o.poolPath); // a damaged pool is refused: nothing changes
     const { logins: current, heldKey } = await newestLogins(doc, o);
     const expires = Object.fromEntries(doc.pool.accounts.map((a) => [a.key, current[a.key]?.expires ?? null]));
-    const plan = await callCold((c) => c.accountsPlanImport(doc.pool, expires, exported));
+    const plan = await callCore((c) => c.accountsPlanImport(doc.pool, expires, exported));
     items = plan.items;
     o.out(`${dryRun ? "would import" : "importing"} ${items.length} account${items.length === 1 ? "" : "s"} from ${file}:`);
     for (const i of items) o.out(`  ${WORDS[i.action]}  #${i.n} ${i.name} (${i.key}): ${typeof WHY[i.action] === "function" ? WHY[i.action](i) : WHY[i.action]}`);

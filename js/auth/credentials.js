@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { callCore } from "../core.js";
+import { callStartup } from "../core.js";
 import { acquireLock } from "./lock.js";
 import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
 import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
@@ -129,9 +129,9 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
   const secretsOf = (...logins) => logins.flatMap((l) => (l ? [l.access, l.refresh] : [])).filter(Boolean);
 
   async function postRefresh(base) {
-    const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
+    const endpoints = await callStartup((core) => core.oauthEndpoints(cfg.issuer));
     const tokenUrl = credentialUrl(endpoints.token, cfg.issuer); // https (or loopback) under the issuer, or throw
-    const body = await callCore((core) => core.refreshBody(base.refresh));
+    const body = await callStartup((core) => core.refreshBody(base.refresh));
     let status = 0;
     let text = "";
     try {
@@ -147,7 +147,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     } catch {
       status = 0; // could not reach the issuer: the core calls that transient
     }
-    return callCore((core) => core.parseTokenResponse(status, text, now(), base.refresh));
+    return callStartup((core) => core.parseTokenResponse(status, text, now(), base.refresh));
   }
 
   /** Saves through OpenCode, then makes sure auth.json on disk holds it (else writes it). */
@@ -205,7 +205,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
       const stored = secrets ? await secrets.reveal(raw) : raw;
       // What OpenCode holds may name the keychain's item: compared as tokens (the item holds the account's newest).
       const mineRevealed = isRef(mine.refresh) ? ((await secrets.reveal(mine)) ?? mine) : mine;
-      const decision = await callCore((core) => core.refreshDecision(mineRevealed, stored ?? null, now()));
+      const decision = await callStartup((core) => core.refreshDecision(mineRevealed, stored ?? null, now()));
       if (decision === "use-stored") {
         log("another process refreshed the login; using it");
         return stored;
@@ -251,7 +251,7 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
         refreshedAt = now();
         return login;
       } catch (err) {
-        const message = await callCore((core) => core.redact(String(err?.message ?? err), secretsOf(mine, readStoredLogin(authPath))));
+        const message = await callStartup((core) => core.redact(String(err?.message ?? err), secretsOf(mine, readStoredLogin(authPath))));
         throw new LoginError(message, err?.code ?? "refresh-failed");
       } finally {
         inflight = null;
@@ -270,9 +270,9 @@ export function createCredentials({ getAuth, client, cfg, authPath = defaultAuth
     async current() {
       if (inflight) return present(await inflight);
       const login = await held();
-      if (!(await callCore((core) => core.needsRefresh(login, now())))) {
+      if (!(await callStartup((core) => core.needsRefresh(login, now())))) {
         if (!login.accountId) {
-          const claims = await callCore((core) => core.decodeJwt(login.access)).catch(() => null);
+          const claims = await callStartup((core) => core.decodeJwt(login.access)).catch(() => null);
           if (claims?.accountId) return present({ ...login, accountId: claims.accountId });
         }
         return present(login);

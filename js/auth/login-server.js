@@ -6,7 +6,7 @@
 // what (callback, cancel, wrong state, denial) and the HTML pages come from the Rust core; this
 // file does the sockets.
 import http from "node:http";
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 
 const HTML = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", connection: "close" };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +107,7 @@ async function bind(primary, fallback) {
  */
 export async function startCallbackServer({ port, fallbackPort, state, timeoutMs, onCode, lingerMs = 1_000 }) {
   const { server, port: bound, busy } = await bind(port, fallbackPort);
-  const redirectUri = await callCold((core) => core.redirectUri(bound));
+  const redirectUri = await callCore((core) => core.redirectUri(bound));
   const allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`]);
   const ownOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   let phase = "waiting"; // → "exchanging" (one code only) → "done"
@@ -141,7 +141,7 @@ export async function startCallbackServer({ port, fallbackPort, state, timeoutMs
   }, timeoutMs);
 
   const page = async (res, status, kind, message) => {
-    const html = await callCold((core) => core.callbackPage(kind, message));
+    const html = await callCore((core) => core.callbackPage(kind, message));
     res.writeHead(status, HTML);
     res.end(html);
   };
@@ -155,7 +155,7 @@ export async function startCallbackServer({ port, fallbackPort, state, timeoutMs
       if (phase !== "waiting") return await page(res, 200, "error", "This login already finished. You can close this tab.");
       let parsed;
       try {
-        parsed = await callCold((core) => core.parseCallback(req.url ?? "/", state));
+        parsed = await callCore((core) => core.parseCallback(req.url ?? "/", state));
       } catch (err) {
         if (err.code === "state-mismatch") return await page(res, 400, "error", err.message); // keep waiting
         await page(res, 400, "error", err.message);

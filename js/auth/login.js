@@ -4,7 +4,7 @@
 // browser and the one-line failure reasons (OpenCode itself only prints "Failed"). No secret
 // (code, verifier, token) is ever printed: every message goes through the core's redact().
 import { createRequire } from "node:module";
-import { callCold, callCore } from "../core.js";
+import { callCore } from "../core.js";
 import { readCapped, SMALL_BODY_BYTES } from "../transport/body.js";
 import { defaultAuthPath } from "./credentials.js";
 import { storedAuthLogin } from "../accounts/keychain.js";
@@ -52,7 +52,7 @@ async function post(d, url, contentType, body) {
 /** Authorization code → the login OpenCode stores. Throws core errors (refresh-permanent, token-transient, …). */
 async function exchange(cfg, d, { code, verifier, redirectUri }) {
   const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
-  const body = await callCold((core) => core.tokenExchangeBody({ code, verifier, redirectUri }));
+  const body = await callCore((core) => core.tokenExchangeBody({ code, verifier, redirectUri }));
   const { status, text } = await post(d, endpoints.token, "application/x-www-form-urlencoded", body);
   const t = await callCore((core) => core.parseTokenResponse(status, text, d.now()));
   const login = { type: "success", refresh: t.refresh, access: t.access, expires: t.expires };
@@ -71,7 +71,7 @@ async function failed(d, message) {
 }
 
 async function freshPkce() {
-  return callCold((core) => ({ ...core.pkceGenerate(), state: core.generateState() }));
+  return callCore((core) => ({ ...core.pkceGenerate(), state: core.generateState() }));
 }
 
 function browserMethod(cfg, d) {
@@ -102,7 +102,7 @@ function browserMethod(cfg, d) {
       redirectUri = server.redirectUri;
       let url;
       try {
-        url = await callCold((core) => core.buildAuthorizeUrl({ issuer: cfg.issuer, redirectUri, challenge, state, originator: cfg.originator }));
+        url = await callCore((core) => core.buildAuthorizeUrl({ issuer: cfg.issuer, redirectUri, challenge, state, originator: cfg.originator }));
       } catch (err) {
         await server.close();
         throw err;
@@ -132,8 +132,8 @@ function deviceMethod(cfg, d) {
     label: LABELS.device,
     async authorize() {
       const endpoints = await callCore((core) => core.oauthEndpoints(cfg.issuer));
-      const first = await post(d, endpoints.deviceUserCode, "application/json", await callCold((core) => core.deviceUserCodeBody()));
-      const dc = await callCold((core) => core.parseDeviceCode(first.text, cfg.issuer, first.status));
+      const first = await post(d, endpoints.deviceUserCode, "application/json", await callCore((core) => core.deviceUserCodeBody()));
+      const dc = await callCore((core) => core.parseDeviceCode(first.text, cfg.issuer, first.status));
       return {
         url: dc.verificationUrl,
         method: "auto",
@@ -143,10 +143,10 @@ function deviceMethod(cfg, d) {
           const secrets = [];
           try {
             for (;;) {
-              const delay = await callCold((core) => core.deviceNextPollDelay(started, d.now(), dc.intervalMs));
+              const delay = await callCore((core) => core.deviceNextPollDelay(started, d.now(), dc.intervalMs));
               await d.sleep(delay);
-              const res = await post(d, endpoints.deviceToken, "application/json", await callCold((core) => core.devicePollBody(dc.deviceAuthId, dc.userCode)));
-              const poll = await callCold((core) => core.parseDevicePoll(res.status, res.text));
+              const res = await post(d, endpoints.deviceToken, "application/json", await callCore((core) => core.devicePollBody(dc.deviceAuthId, dc.userCode)));
+              const poll = await callCore((core) => core.parseDevicePoll(res.status, res.text));
               if (poll.kind === "pending") continue;
               secrets.push(poll.authorizationCode, poll.codeVerifier);
               return await exchange(cfg, d, { code: poll.authorizationCode, verifier: poll.codeVerifier, redirectUri: dc.redirectUri });
@@ -166,8 +166,8 @@ function pasteMethod(cfg, d) {
     label: LABELS.paste,
     async authorize() {
       const { verifier, challenge, state } = await freshPkce();
-      const redirectUri = await callCold((core) => core.redirectUri(cfg.callbackPort));
-      const url = await callCold((core) => core.buildAuthorizeUrl({ issuer: cfg.issuer, redirectUri, challenge, state, originator: cfg.originator }));
+      const redirectUri = await callCore((core) => core.redirectUri(cfg.callbackPort));
+      const url = await callCore((core) => core.buildAuthorizeUrl({ issuer: cfg.issuer, redirectUri, challenge, state, originator: cfg.originator }));
       return {
         url,
         method: "code",
@@ -175,7 +175,7 @@ function pasteMethod(cfg, d) {
         async callback(input) {
           const secrets = [verifier, String(input ?? "").trim()];
           try {
-            const { code } = await callCold((core) => core.parsePastedInput(String(input ?? ""), state));
+            const { code } = await callCore((core) => core.parsePastedInput(String(input ?? ""), state));
             secrets.push(code);
             return await exchange(cfg, d, { code, verifier, redirectUri });
           } catch (err) {

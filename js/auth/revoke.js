@@ -2,7 +2,7 @@
 // POST {issuer}/oauth/revoke JSON {token, token_type_hint: "refresh_token", client_id} (PROTOCOL.md;
 // the body comes from the core). Best effort: bounded in time, never fails or delays the new
 // login beyond that bound, never names the token in a message or log.
-import { callCold, callCore } from "../core.js";
+import { callCore, callStartup } from "../core.js";
 import { credentialUrl } from "../transport/guard.js";
 import { isRef } from "../accounts/keychain.js";
 
@@ -34,7 +34,7 @@ export async function revokeReplaced(cfg, previous, next, { fetch: fetchImpl = f
 /** True only when both logins are provably the same account (the core's account key); unknown is "no". */
 async function sameAccount(previous, next) {
   try {
-    const key = (login) => callCore((core) => core.accountsIdentity(login.access, login.id_token ?? login.idToken ?? undefined, login.accountId ?? undefined).key);
+    const key = (login) => callStartup((core) => core.accountsIdentity(login.access, login.id_token ?? login.idToken ?? undefined, login.accountId ?? undefined).key);
     const [a, b] = await Promise.all([key(previous), key(next)]);
     return typeof a === "string" && a !== "" && a === b;
   } catch {
@@ -60,7 +60,7 @@ export async function revokeLogin(cfg, login, { fetch: fetchImpl = fetch } = {})
 
 /** POST {issuer}/oauth/revoke with the core's body; the HTTP status. Bounded by REVOKE_TIMEOUT_MS. */
 async function postRevoke(cfg, token, fetchImpl) {
-  const [endpoints, body] = await Promise.all([callCore((core) => core.oauthEndpoints(cfg.issuer)), callCold((core) => core.revokeBody(token))]);
+  const [endpoints, body] = await Promise.all([callCore((core) => core.oauthEndpoints(cfg.issuer)), callCore((core) => core.revokeBody(token))]);
   const res = await fetchImpl(credentialUrl(endpoints.revoke, cfg.issuer), {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },

@@ -2,7 +2,7 @@
 // snapshot in the wasm core: deterministic, offline) and `providerModels()` for the plugin's `provider`
 // hook (the process catalog, live list merged when fetched). Efforts OpenCode has no variant for
 // (e.g. `ultra`) are left out.
-import { loadCore } from "../core.js";
+import { loadStartup } from "../core.js";
 import { getCatalogWithCache } from "./models.js";
 
 /** Every reasoning-effort variant name OpenCode 1.18 may generate for an OpenAI model. */
@@ -32,7 +32,7 @@ const installerShape = (m) => ({ slug: m.slug, displayName: m.displayName, conte
 
 /** The ChatGPT-login Codex models to list in OpenCode's `provider.openai.models` (bundled snapshot, by priority). */
 export async function catalogModels() {
-  const core = await loadCore();
+  const core = await loadStartup();
   const catalog = new core.Catalog();
   try {
     return catalog.models().map(installerShape);

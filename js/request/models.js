@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadCore } from "../core.js";
+import { loadStartup } from "../core.js";
 import { PACKAGE_NAME } from "../config.js";
 import { credentialUrl, NO_REDIRECT } from "../transport/guard.js";
 import { ensurePrivateDir, writePrivateFileAtomic } from "../fsx.js";
@@ -22,13 +22,49 @@ let processRefresher;
 let cachePrimed = false;
 const shownNotices = new Set();
 
-/** The process-wide Catalog (wasm object), created from the bundled snapshot on first use. */
+/**
+ * The process-wide catalog, created from the bundled snapshot on first use: the startup module's Catalog
+ * (the provider's models and the loader need no more), with `in(core)` for the core's transform.
+ */
 export async function getCatalog() {
   if (!catalog) {
-    const core = await loadCore();
-    catalog ??= new core.Catalog();
+    const startup = await loadStartup();
+    catalog ??= processCatalog(new startup.Catalog());
   }
   return catalog;
+}
+
+/**
+ * A wasm Catalog lives in one module's memory, and the core's transformRequest takes the core's own. A
+ * merge replaces the live list (bundled snapshot + that list), so the catalog is the bundled snapshot and
+ * the last list merged: `in(core)` is the core's Catalog with that list merged too, once per new list.
+ */
+function processCatalog(primary) {
+  let last = null; // the last live list merged
+  let generation = 0;
+  const copies = new Map(); // a loaded core → { catalog, generation }
+  return {
+    models: () => primary.models(),
+    usable: () => primary.usable(),
+    resolve: (name, defaultModel) => primary.resolve(name, defaultModel),
+    highestMinClientVersion: () => primary.highestMinClientVersion(),
+    /** Throws (and changes nothing) when the core refuses the list, as Catalog.mergeRemote does. */
+    mergeRemote(body) {
+      primary.mergeRemote(body);
+      last = body;
+      generation += 1;
+    },
+    /** This catalog as a Catalog object of `core` (a module loaded by core.js). */
+    in(core) {
+      let copy = copies.get(core);
+      if (!copy) copies.set(core, (copy = { catalog: new core.Catalog(), generation: 0 }));
+      if (copy.generation !== generation) {
+        if (last !== null) copy.catalog.mergeRemote(last); // the same text the same core code accepted
+        copy.generation = generation;
+      }
+      return copy.catalog;
+    },
+  };
 }
 
 /** Calls `show(notice)` once per distinct notice (e.g. a retired model name remapped). */
@@ -121,7 +157,7 @@ export function createModelsRefresher({ catalog, cfg, credentials, fetch: fetchI
   /** The identity to ask with: cfg's (withClientIdentity), else the core's default for a bare cfg. */
   async function identity() {
     if (cfg.clientVersionWhole) return { version: cfg.clientVersion, whole: cfg.clientVersionWhole, userAgent: cfg.userAgent };
-    const core = await loadCore();
+    const core = await loadStartup();
     const id = core.clientIdentity(null, cfg.originator ?? "opencode", os.platform(), os.release(), os.arch(), PACKAGE_NAME);
     return { ...id, userAgent: cfg.userAgent ?? id.userAgent };
   }

@@ -68,7 +68,7 @@ export function createCodexFetch({ credentials, cfg, transform, quota, notice = 
     transform ??
     (async (text, { responsesLite }) => {
       const catalog = await getCatalog();
-      return callCore((core) => core.transformRequest(text, catalog, { defaultModel: cfg.defaultModel, responsesLite }));
+      return callCore((core) => core.transformRequest(text, catalog.in(core), { defaultModel: cfg.defaultModel, responsesLite }));
     });
   const turns = createTurnStates();
   return async function codexFetch(input, init) {

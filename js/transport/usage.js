@@ -2,7 +2,7 @@
 // the stored ChatGPT login: the same bearer and ChatGPT-Account-Id headers as a turn, one refresh and
 // retry on 401. The core turns the reply into a usage (or a coded error); this file only does the fetch.
 // Never logs the token, the account id or the reply (it carries an e-mail address).
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 
 const TIMEOUT_MS = 15_000;
 
@@ -14,7 +14,7 @@ const TIMEOUT_MS = 15_000;
  *   (`usage-unauthorized`, `usage-http`, `usage-bad-body`), a LoginError, or `usage-unreachable`.
  */
 export async function fetchUsage({ cfg, credentials, fetch: fetchImpl = fetch, now = Date.now }) {
-  const url = await callCold((core) => core.usageUrl(cfg.endpoint));
+  const url = await callCore((core) => core.usageUrl(cfg.endpoint));
   const send = async () => {
     const login = await credentials.current();
     const headers = { authorization: `Bearer ${login.access}`, originator: cfg.originator, "user-agent": cfg.userAgent, accept: "application/json" };
@@ -35,5 +35,5 @@ export async function fetchUsage({ cfg, credentials, fetch: fetchImpl = fetch, n
     throw e;
   }
   const body = await res.text().catch(() => "");
-  return callCold((core) => core.parseUsageResponse(res.status, body, now()));
+  return callCore((core) => core.parseUsageResponse(res.status, body, now()));
 }

@@ -5,7 +5,7 @@
 // Never puts a token, an account id or an e-mail address in a message.
 import fs from "node:fs";
 import { resolveConfig } from "../config.js";
-import { callCold } from "../core.js";
+import { callCore } from "../core.js";
 import { createCredentials, defaultAuthPath, readStoredLogin } from "../auth/credentials.js";
 import { defaultQuotaPath } from "../transport/quota.js";
 import { fetchUsage } from "../transport/usage.js";
@@ -47,7 +47,7 @@ export function createUsageModel({ options = {}, env = process.env, fetch: fetch
     const text = readText(quotaPath);
     if (text === quotaText) return;
     quotaText = text;
-    fromHeaders = text === null ? null : await callCold((core) => core.usageFromQuotaFile(text)).catch(() => null);
+    fromHeaders = text === null ? null : await callCore((core) => core.usageFromQuotaFile(text)).catch(() => null);
   }
 
   return {
@@ -60,7 +60,7 @@ export function createUsageModel({ options = {}, env = process.env, fetch: fetch
       await readQuota();
       if (!hasLogin()) return;
       const newest = Math.max(fromEndpoint?.observedAtMs ?? -Infinity, fromHeaders?.observedAtMs ?? -Infinity);
-      const due = force || (await callCold((core) => core.usageRefreshDue(Number.isFinite(newest) ? newest : undefined, lastAttempt ?? undefined, now())));
+      const due = force || (await callCore((core) => core.usageRefreshDue(Number.isFinite(newest) ? newest : undefined, lastAttempt ?? undefined, now())));
       if (!due) return;
       inflight ??= (async () => {
         lastAttempt = now();
@@ -83,7 +83,7 @@ export function createUsageModel({ options = {}, env = process.env, fetch: fetch
       const usages = [fromEndpoint, fromHeaders].filter(Boolean);
       // One login today; the account pool fills this list with one entry per account.
       const accounts = [{ label: null, serving: true, usages }];
-      return callCold((core) => core.usageView(accounts, now(), tzOffset()));
+      return callCore((core) => core.usageView(accounts, now(), tzOffset()));
     },
   };
 }

@@ -73,6 +73,7 @@ pub fn accounts_apply(pool: JsValue, event: JsValue) -> Result<JsValue, JsValue>
 
 /// Which account serves `{conversation, project, nowMs, allowLeavePin}`: `{pool, selection}`
 /// (`selection.type`: `serve` with `{key, index, moved}`, `exhausted` or `empty` with a `message`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = accountsSelect)]
 pub fn accounts_select(pool: JsValue, ask: JsValue) -> Result<JsValue, JsValue> {
     let mut p = pool_arg(&pool)?;
@@ -85,6 +86,7 @@ pub fn accounts_select(pool: JsValue, ask: JsValue) -> Result<JsValue, JsValue> 
 
 /// The request body without encrypted reasoning items (a conversation that moved between
 /// accounts), or `null` when there is nothing to drop.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = accountsDropReasoning)]
 pub fn accounts_drop_reasoning(body: &str) -> Option<String> {
     crate::accounts::reasoning::drop_reasoning(body)

@@ -1,9 +1,8 @@
 //! The wasm-bindgen boundary: the only place with `#[wasm_bindgen]`, export modules per part of the
-//! core. One crate builds two wasm modules (scripts/build): feature `hot`, the startup module, with
-//! what a turn needs (`request_exports`, `stream_exports`, `auth_exports`: refresh and JWT claims,
-//! `accounts_exports`: the pool a request reads); feature `cold`, loaded on first use, with
-//! `login_exports`, `accounts_admin_exports` and `usage_exports`. The default features build both
-//! sets into one module (native and wasm-bindgen tests). Every export decodes its JS
+//! core. One crate builds two wasm modules (scripts/build): the startup module (no features: what
+//! OpenCode asks for before any request: the catalog and client identity, reading and updating the
+//! account pool, sign-in state and refresh decisions, redaction) and the core (feature `full`, the
+//! default: every export; the native and wasm-bindgen tests use it). Every export decodes its JS
 //! arguments, calls the core, and encodes the result; core errors become JS `Error`s with a stable
 //! `code` property in exactly one function, [`to_js_error`]. A panic hook records the panic
 //! message so the JS side can report it (and re-instantiate the module) instead of crashing.
@@ -16,21 +15,20 @@ use crate::error::CoreError;
 
 mod args;
 
-// The startup module (feature `hot`): what a turn needs.
-#[cfg(feature = "hot")]
+// In both modules: the startup module (no features) is the catalog and client identity of
+// `request_exports`, the pool reading of `accounts_exports`, and `auth_exports`; the exports of these
+// files that only a request needs are marked `feature = "full"`.
 pub mod accounts_exports;
-#[cfg(feature = "hot")]
 pub mod auth_exports;
-#[cfg(feature = "hot")]
 pub mod request_exports;
-#[cfg(feature = "hot")]
-pub mod stream_exports;
-// The cold module (feature `cold`): login, the accounts CLI and tool, the usage view.
-#[cfg(feature = "cold")]
+// The core only (feature `full`): what comes back, the login, the accounts CLI and tool, the usage view.
+#[cfg(feature = "full")]
 pub mod accounts_admin_exports;
-#[cfg(feature = "cold")]
+#[cfg(feature = "full")]
 pub mod login_exports;
-#[cfg(feature = "cold")]
+#[cfg(feature = "full")]
+pub mod stream_exports;
+#[cfg(feature = "full")]
 pub mod usage_exports;
 
 static LAST_PANIC: Mutex<String> = Mutex::new(String::new());

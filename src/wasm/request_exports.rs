@@ -109,6 +109,7 @@ impl CoreError for BadOptions {
 /// notice: string|null, promptCacheKey: string, lite: boolean (send the responses-lite header),
 /// callerStreams: boolean, turn: {key, first}|null}`. `responsesLite: false` keeps the full shape. Throws a coded error: `request-not-json`,
 /// `request-not-object`, `request-bad-input` (nothing may be sent), `transform-bad-options`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = transformRequest)]
 pub fn transform_request(
     body: &str,
@@ -167,6 +168,7 @@ pub fn transform_request(
 
 /// `dropEncryptedReasoning(body: Uint8Array): Uint8Array | null`: the body without its encrypted
 /// reasoning items, or `null` when it has none (see `request::resend`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = dropEncryptedReasoning)]
 pub fn drop_encrypted_reasoning(body: &[u8]) -> Option<js_sys::Uint8Array> {
     let text = String::from_utf8_lossy(body);
@@ -177,12 +179,14 @@ pub fn drop_encrypted_reasoning(body: &[u8]) -> Option<js_sys::Uint8Array> {
 /// `liteFallback(status: number, kind: string): boolean`: whether a refused responses-lite request
 /// is sent once more in the full shape (and the full shape kept for the process); `kind` is the
 /// error class of `classifyHttpError` (see `request::transform::lite::fall_back`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = liteFallback)]
 pub fn lite_fallback(status: u16, kind: &str) -> bool {
     transform::lite::fall_back(status, kind)
 }
 
 /// `liteHeader(): string`: the request header that marks a responses-lite body.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = liteHeader)]
 pub fn lite_header() -> String {
     transform::lite::HEADER.to_owned()

@@ -1,10 +1,10 @@
-// A panic in the Rust core (a wasm trap) must never take OpenCode down: callCore() (startup module)
-// and callCold() (cold module) turn it into a CoreError with code "core-panic" and the panic message,
+// A panic in the Rust core (a wasm trap) must never take OpenCode down: callCore() (the core) and
+// callStartup() (the startup module) turn it into a CoreError with code "core-panic" and the panic message,
 // and the next call runs on a fresh instance of that module. Runs against the built package (dist/)
 // under Node (`node --test`) and Bun (`bun test`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { callCold, callCore, CoreError } from "../../dist/core.js";
+import { callStartup, callCore, CoreError } from "../../dist/core.js";
 
 const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"; // RFC 7636 appendix B
@@ -49,18 +49,18 @@ test("repeated panics never leave the core unusable", async () => {
   }
 });
 
-test("the cold module recovers from a panic on its own, and leaves the startup module's instance alone", async () => {
-  const hot = await callCore((core) => core);
-  const before = await callCold((core) => core);
-  assert.notEqual(before, hot, "two modules");
-  assert.equal(await callCold((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
-  await panicOnce(callCold);
-  const after = await callCold((core) => core);
-  assert.notEqual(after, before, "a fresh cold instance");
-  assert.equal(await callCore((core) => core), hot, "the startup module's instance is kept");
-  assert.equal(await callCold((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
-  assert.match(await callCold((core) => core.generateState()), /^[A-Za-z0-9_-]{20,}$/);
-  // and the other way round: a startup-module panic keeps the cold instance
+test("the startup module recovers from a panic on its own, and leaves the core's instance alone", async () => {
+  const whole = await callCore((core) => core);
+  const before = await callStartup((core) => core);
+  assert.notEqual(before, whole, "two modules");
+  assert.equal(await callStartup((core) => core.redact(`token ${SECRET}`, [SECRET])), "token [redacted]");
+  await panicOnce(callStartup);
+  const after = await callStartup((core) => core);
+  assert.notEqual(after, before, "a fresh startup instance");
+  assert.equal(await callCore((core) => core), whole, "the core's instance is kept");
+  assert.equal(await callStartup((core) => core.redact(`token ${SECRET}`, [SECRET])), "token [redacted]");
+  assert.equal(await callCore((core) => core.pkceChallenge(VERIFIER)), CHALLENGE);
+  // and the other way round: a panic in the core keeps the startup instance
   await panicOnce(callCore);
-  assert.equal(await callCold((core) => core), after);
+  assert.equal(await callStartup((core) => core), after);
 });

@@ -58,9 +58,9 @@ test("npm pack --dry-run lists the package files, README.md, LICENSE and the typ
     "wasm/opencode_chatgpt_wasm.d.ts",
     "wasm/opencode_chatgpt_wasm.js",
     "wasm/opencode_chatgpt_wasm_bg.wasm",
-    "wasm/opencode_chatgpt_wasm_cold.d.ts",
-    "wasm/opencode_chatgpt_wasm_cold.js",
-    "wasm/opencode_chatgpt_wasm_cold_bg.wasm",
+    "wasm/opencode_chatgpt_wasm_startup.d.ts",
+    "wasm/opencode_chatgpt_wasm_startup.js",
+    "wasm/opencode_chatgpt_wasm_startup_bg.wasm",
   ].sort();
   assert.deepEqual(files, expected);
   assert.deepEqual(info.bundled, ["jsonc-parser"]);
