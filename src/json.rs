@@ -7,7 +7,10 @@
 //! visitor machinery over serde_json's deserializer (2–10 KB of wasm each, plus the error
 //! formatting of `f64` it drags in), and every `#[derive(Serialize)]` its own serializer calls. A
 //! reader over `Value` costs a few dozen bytes per field. The wording of errors follows serde's
-//! (`missing field `x``, `invalid type: … expected …`), so messages did not change.
+//! (`missing field `x``, `invalid type: … expected …`), so messages did not change. The readers'
+//! and the writer's methods are kept out of line: one copy each instead of one per call site (13 KB
+//! of the core, measured; the startup module, built for size, already had them so); none is on a
+//! path with a speed target (the transform and the SSE collector do not use them).
 //!
 //! Decides nothing about any protocol; never fails on well-formed input the derives accepted.
 
@@ -48,6 +51,7 @@ pub struct Fields<'a>(pub &'a Map<String, Value>);
 
 impl<'a> Fields<'a> {
     /// The object in `v`, or serde's error naming what was expected (`what`, e.g. "struct Pool").
+    #[inline(never)]
     pub fn of(v: &'a Value, what: &str) -> Result<Self, String> {
         match v {
             Value::Object(m) => Ok(Fields(m)),
@@ -56,10 +60,12 @@ impl<'a> Fields<'a> {
     }
 
     /// The raw value, `None` when absent or `null`.
+    #[inline(never)]
     pub fn get(&self, key: &str) -> Option<&'a Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
 
+    #[inline(never)]
     fn typed<T>(
         &self,
         key: &str,
@@ -74,45 +80,55 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(never)]
     pub fn str(&self, key: &str) -> Result<Option<&'a str>, String> {
         self.typed(key, "a string", Value::as_str)
     }
 
+    #[inline(never)]
     pub fn string(&self, key: &str) -> Result<Option<String>, String> {
         Ok(self.str(key)?.map(str::to_string))
     }
 
+    #[inline(never)]
     pub fn bool(&self, key: &str) -> Result<Option<bool>, String> {
         self.typed(key, "a boolean", Value::as_bool)
     }
 
+    #[inline(never)]
     pub fn f64(&self, key: &str) -> Result<Option<f64>, String> {
         self.typed(key, "f64", Value::as_f64)
     }
 
+    #[inline(never)]
     pub fn i64(&self, key: &str) -> Result<Option<i64>, String> {
         self.typed(key, "i64", Value::as_i64)
     }
 
+    #[inline(never)]
     pub fn u64(&self, key: &str) -> Result<Option<u64>, String> {
         self.typed(key, "u64", Value::as_u64)
     }
 
+    #[inline(never)]
     pub fn u32(&self, key: &str) -> Result<Option<u32>, String> {
         self.typed(key, "u32", |v| {
             v.as_u64().and_then(|n| u32::try_from(n).ok())
         })
     }
 
+    #[inline(never)]
     pub fn array(&self, key: &str) -> Result<Option<&'a [Value]>, String> {
         self.typed(key, "a sequence", |v| v.as_array().map(Vec::as_slice))
     }
 
+    #[inline(never)]
     pub fn object(&self, key: &str) -> Result<Option<Fields<'a>>, String> {
         self.typed(key, "a map", |v| v.as_object().map(Fields))
     }
 
     /// A field that must be present (and not `null`): serde's "missing field" otherwise.
+    #[inline(never)]
     pub fn need<T>(&self, key: &str, value: Result<Option<T>, String>) -> Result<T, String> {
         value?.ok_or_else(|| missing(key))
     }
@@ -191,12 +207,14 @@ pub struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     /// Opens an object on `out`; [`Obj::end`] closes it.
+    #[inline(never)]
     pub fn start(out: &'a mut String) -> Self {
         out.push('{');
         Obj { out, first: true }
     }
 
     /// Writes `"key":` and returns the buffer for the value, which the caller writes.
+    #[inline(never)]
     pub fn key(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push(',');
@@ -207,51 +225,60 @@ impl<'a> Obj<'a> {
         self.out
     }
 
+    #[inline(never)]
     pub fn str(&mut self, key: &str, v: &str) -> &mut Self {
         write_str(self.key(key), v);
         self
     }
 
+    #[inline(never)]
     pub fn f64(&mut self, key: &str, v: f64) -> &mut Self {
         write_f64(self.key(key), v);
         self
     }
 
+    #[inline(never)]
     pub fn i64(&mut self, key: &str, v: i64) -> &mut Self {
         let out = self.key(key);
         out.push_str(&v.to_string());
         self
     }
 
+    #[inline(never)]
     pub fn u64(&mut self, key: &str, v: u64) -> &mut Self {
         let out = self.key(key);
         out.push_str(&v.to_string());
         self
     }
 
+    #[inline(never)]
     pub fn bool(&mut self, key: &str, v: bool) -> &mut Self {
         self.key(key).push_str(if v { "true" } else { "false" });
         self
     }
 
+    #[inline(never)]
     pub fn null(&mut self, key: &str) -> &mut Self {
         self.key(key).push_str("null");
         self
     }
 
     /// Writes raw JSON text (already valid JSON) as the value of `key`.
+    #[inline(never)]
     pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
         self.key(key).push_str(json);
         self
     }
 
     /// A nested value written by `write` (an object through [`Obj::start`], an array through [`arr`]).
+    #[inline(never)]
     pub fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
         write(self.key(key));
         self
     }
 
     /// An optional string: `null` when `None` (serde's derive without `skip_serializing_if`).
+    #[inline(never)]
     pub fn opt_str(&mut self, key: &str, v: Option<&str>) -> &mut Self {
         match v {
             Some(s) => self.str(key, s),
@@ -260,6 +287,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional number: `null` when `None`.
+    #[inline(never)]
     pub fn opt_f64(&mut self, key: &str, v: Option<f64>) -> &mut Self {
         match v {
             Some(n) => self.f64(key, n),
@@ -268,6 +296,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional boolean: `null` when `None`.
+    #[inline(never)]
     pub fn opt_bool(&mut self, key: &str, v: Option<bool>) -> &mut Self {
         match v {
             Some(b) => self.bool(key, b),
@@ -275,6 +304,7 @@ impl<'a> Obj<'a> {
         }
     }
 
+    #[inline(never)]
     pub fn end(&mut self) {
         self.out.push('}');
     }

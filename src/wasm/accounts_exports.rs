@@ -9,6 +9,8 @@
 //! - `accounts-no-account-id`: the login names no ChatGPT account id (it cannot join the pool).
 //! - `accounts-bad-pool`: the pool text or object is damaged or from a newer version: keep the
 //!   file as it is, say so once, and go on with auth.json's login.
+// The startup module (no features) compiles only some of these exports: the rest of what they use is unused there.
+#![cfg_attr(not(feature = "full"), allow(unused_imports, dead_code))]
 
 use wasm_bindgen::prelude::*;
 

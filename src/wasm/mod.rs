@@ -69,12 +69,14 @@ pub(crate) fn to_js_error<E: CoreError + ?Sized>(err: &E) -> JsValue {
 /// the results are small, and serde_json is linked anyway (serde_wasm_bindgen's serializer cost ~12 KB).
 /// Out of line (as are [`from_js`] and the accounts exports' `pool_arg`): one copy per type, not
 /// one per export that uses it (docs/benchmarks.md, "wasm size, round two").
+#[cfg(feature = "full")]
 #[inline(never)]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     json_to_js(serde_json::to_string(value))
 }
 
 /// The type-independent half of [`to_js`].
+#[cfg(feature = "full")]
 #[inline(never)]
 fn json_to_js(text: serde_json::Result<String>) -> Result<JsValue, JsValue> {
     let text = text.map_err(|e| {
@@ -99,6 +101,7 @@ pub(crate) fn value_from_js(value: &JsValue) -> Result<serde_json::Value, String
 }
 
 /// Reads a plain JS value into a core type through `JSON.stringify` (see [`to_js`]).
+#[cfg(feature = "full")]
 #[inline(never)]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     serde_json::from_str(&js_to_json(value)?).map_err(|e| e.to_string())
