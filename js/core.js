@@ -11,7 +11,7 @@
 // first use (or by warmStartup(), which the plugin calls after returning its hooks). A missing or
 // damaged .wasm fails that first use with a CoreError "core-missing" that says which file and what to
 // do (doctor runs both modules through selfTest()).
-// A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore()/callCold() turn it
+// A trap inside wasm (a Rust panic) leaves that instance unusable, so callCore()/callStartup() turn it
 // into a CoreError with the panic message and load a fresh instance of that module for the next call.
 // What it never does: decide anything; read any file but the two modules and their glue.
 import { existsSync, readFileSync } from "node:fs";

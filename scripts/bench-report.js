@@ -230,34 +230,53 @@ run itself.
   last blank line and reads the \`event:\` line of the events there (native \`lastIndexOf\`/\`indexOf\`:
   Buffer in Node, the typed array's in Bun), forwards the chunk as it came, and hands the core only the
   events that may end the stream (\`response.completed\`/\`failed\`/\`incomplete\`, \`error\`, untyped), ~1 per
-  stream. What remains: the one JS stream layer any pass-through needs (a bare read → enqueue layer
-  alone measured 1.3–2× the untouched drain on both runtimes, apart from the bench: a promise and a
-  queue step per chunk), the per-chunk search and bookkeeping (~0.7 µs on Bun, ~2 µs on Node), the first chunk through the core (the events
-  before output decide re-sends) and the core reading the 260 KB \`response.completed\`. 1.5× would leave ~0.05 ms for 320
-  chunks on Bun, less than the bare layer costs; it would need a plugin that does not wrap the body.
+  stream. A long one that is one line after its first 512 bytes (the 260 KB \`response.completed\`) is
+  given to the core by that head only (\`headCompletes\`: the core says whether it is a completion
+  whatever the rest of that line holds; a second line, a CR or a failure is read whole); fast-way
+  chunks are handled in the read's own callback (no async function per chunk) and a head cut by the
+  chunk edge is read from a scratch array. In Bun these took the drain from ~6.1× to ~4.5× the untouched
+  one (same process, interleaved, 60–80 rounds: 0.41–0.45 → 0.30–0.31 ms; the stream case of
+  \`bench-worker.js\`, alternating old and new builds: ~5.3× → ~4.6× by median). Node's spread on this
+  shared machine while this was measured (p25–p75 2–3× wide, load 5–7 on 2 cores) was wider than the
+  change. Ablations of the new guard in Bun: the fast way reduced to forwarding the chunk costs what the
+  bare layer costs (0.13 ms: the read loop and the first chunk through the core add nothing), the search
+  for the chunk's last blank line +0.06 ms, the \`event:\` line there +0.06 ms, the walk back to the
+  previous event's head +0.06 ms: each is ~0.02–0.06 µs in a tight loop, 3× that in the stream, where
+  each chunk's tail is read cold. What remains:
+  the one JS stream layer any pass-through needs (a bare read → enqueue layer alone measured 1.7–2.1×
+  the untouched drain in Bun and 2.7–3.9× in Node, apart from the bench: a promise and a queue step per
+  chunk), the per-chunk search for the last blank line and the previous event's head (~0.2 µs on Bun,
+  ~0.35 µs on Node in a tight loop, more in the stream) and the first chunk through the core (the
+  events before output decide re-sends, ~12 µs). 1.5× would leave ~0.05 ms for 320 chunks on Bun, less
+  than the bare layer costs; it would need a plugin that does not wrap the body.
   Measured and left out: a substring search over every byte for the markers (\`Buffer.indexOf\`, ~4 GB/s:
-  ~1.3 ms per marker for 5 MB, 10× the drain), Bun's \`type: "direct"\` streams (slower here), a
-  TransformStream (slower than a pull layer).
+  ~1.3 ms per marker for 5 MB, 10× the drain), Bun's \`type: "direct"\` streams (18× the drain), Bun's
+  \`reader.readMany()\` (3.7×, slower than one read per chunk), a TransformStream (slower than a pull
+  layer), and JS byte loops instead of the native searches for the last blank line (slower in both
+  runtimes even over the ~150 bytes back to it: 0.12 vs 0.07 µs per chunk in Bun).
 - **Load ≤ 10 ms.** Measured after the runtime's module loader is up (OpenCode's is, when it loads
   plugins), from \`import\` of the plugin entry to \`server()\` resolving with its hooks (issue 18). No wasm
-  is compiled on this path: the loader, the provider's models, the login methods and the tools load the
-  core (and their own modules) on first use, and the startup module starts compiling right after the
+  is compiled on this path: the loader, the provider's models, the login methods and the tools load
+  their modules and the wasm on first use, and the startup module starts compiling right after the
   hooks are returned. What is left is evaluating six small JS modules (\`index\`, \`config\`, \`core\`,
   \`auth/methods\`, \`accounts/tools\`, \`accounts/keychain-setting\`; ~0.4–1 ms each in Node on this
   machine, plus the first file import the runtime does, ~2.5 ms in Node) and \`server()\` itself (under
   1 ms): ~5.5 ms in both runtimes on a quiet run. This machine is shared: single fresh-process samples of
-  the same build range from 5.3 to 150 ms, so read the p25 and the minimum beside the median. The compile
-  moved to the first use: the cold-start row (load + wasm instantiate + first transform).
-- **wasm ≤ 250 KB raw / 100 KB gzip for the startup module.** The core is two modules from one crate
-  (Cargo features \`hot\` and \`cold\`): the startup module holds what a turn needs (request transform,
-  catalog, SSE/stream, error classes, refresh decisions, JWT claims, the account pool a request reads) at
-  \`opt-level = 3\` (the transform target needs it, Cargo.toml); login, the accounts listing/export/import
-  and the usage view are in the cold module (\`opt-level = "z"\`), loaded on first use. The split takes
-  ~30 % off the startup module, not 60 %: what a turn needs is most of the code (serde_json's parser and
-  \`Value\`, serde derives per type, float formatting, dlmalloc, the transform and the SSE code). Reaching
-  250 / 100 KB would need hand-written readers in place of serde for the pool, the rate limits and the
-  token replies, and the catalog outside the startup module (docs/wasm-size.md: what each
-  module holds, function by function, and the cuts measured so far).
+  the same build range from 5.3 to 150 ms, so read the p25 and the minimum beside the median. The
+  compiles moved to the first use: the cold-start table (load, the startup module, the core, the first
+  transform).
+- **wasm ≤ 250 KB raw / 100 KB gzip for what loads at startup.** Two modules from one crate (Cargo
+  features): the startup module (no features, \`opt-level = "z"\`) holds what OpenCode asks for before any
+  request (the provider's models: the catalog and the client identity; the auth loader: the account
+  pool's reading and updating, sign-in state, refresh decisions, JWT claims, redaction); the core
+  (\`full\`, \`opt-level = 3\`: the transform and SSE targets need it) holds every export and is compiled by
+  the first request, login or usage view (tests/js/core-load.test.js checks that OpenCode's startup
+  compiles only the startup module and that the first request compiles the core). What made the startup
+  module small enough: no serde derive is left in it (the pool, the rate limits, the token replies, the
+  JWT claims, the catalog's output are read and written through \`src/json.rs\` over one serde_json
+  \`Value\` parser), and the transform, the
+  SSE code, the error classes and the login are not in it. The core pays one compile on the first
+  request (the cold-start table). docs/wasm-size.md has what each module holds and the cuts measured.
 
 ## Details
 
@@ -315,7 +334,8 @@ ${other.join("\n")}
   blank-line terminator); median round trip per event.
 - Cold start: a fresh process per sample: \`import\` of the plugin entry (\`dist/index.js\`; the anchor's \`dist/index.js\` and its
   request modules) and \`server()\` resolving with its hooks: together "load", the measure of the 10 ms target (the anchor's
-  load is its import). Then \`loadCore()\` (the startup module's compile + instantiate, already started by \`server()\`) and one
+  load is its import). Then \`loadStartup()\` (the startup module's compile + instantiate, already started by \`server()\`: what
+  the provider's models and the auth loader wait for), \`loadCore()\` (the core's: what the first request waits for) and one
   transform of the small body: with the load, "cold start". Process start itself is in neither (it is in "process wall").
 - Memory: a fresh process per sample; after the inputs and modules are loaded and a GC, the kernel's peak-RSS mark is reset
   (\`/proc/self/clear_refs\` ← 5) and the baseline RSS read; after one SSE → JSON of the whole stream, \`VmHWM\` − baseline.
