@@ -322,6 +322,19 @@ pub fn arr<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, 
     out.push(']');
 }
 
+/// Writes a map (`BTreeMap<String, T>` and the like) as a JSON object, each value by `write`.
+pub fn write_map<'k, T: 'k>(
+    out: &mut String,
+    entries: impl IntoIterator<Item = (&'k String, &'k T)>,
+    mut write: impl FnMut(&mut String, &T),
+) {
+    let mut o = Obj::start(out);
+    for (k, v) in entries {
+        write(o.key(k), v);
+    }
+    o.end();
+}
+
 /// An object written by `write` into a new string.
 pub fn object(write: impl FnOnce(&mut Obj)) -> String {
     let mut out = String::new();

@@ -457,18 +457,10 @@ impl Pool {
             })
             .opt_str("active", self.active.as_deref())
             .with("pins", |out| {
-                let mut m = Obj::start(out);
-                for (k, v) in &self.pins {
-                    m.str(k, v);
-                }
-                m.end();
+                json::write_map(out, &self.pins, |out, v| json::write_str(out, v))
             })
             .with("sticky", |out| {
-                let mut m = Obj::start(out);
-                for (k, s) in &self.sticky {
-                    m.with(k, |out| s.write(out));
-                }
-                m.end();
+                json::write_map(out, &self.sticky, |out, s| s.write(out))
             })
             .end();
     }

@@ -102,11 +102,7 @@ impl Export {
             .i64("exportedMs", self.exported_ms)
             .with("pool", |out| self.pool.write(out))
             .with("logins", |out| {
-                let mut m = Obj::start(out);
-                for (k, l) in &self.logins {
-                    m.with(k, |out| l.write(out));
-                }
-                m.end();
+                json::write_map(out, &self.logins, |out, l| l.write(out))
             })
             .end();
     }
