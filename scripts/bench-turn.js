@@ -84,10 +84,11 @@ async function micro(fixDir, quick) {
 /**
  * One `/responses` request with the fixture as OpenCode's body through each plugin's fetch, against the mock
  * backend in another process (its decoding is not ours): the process CPU (process.cpuUsage: every thread,
- * the zstd pool's too) and wall time from the call to the last byte of the reply, per request.
+ * the zstd pool's too) and wall time from the call to the last byte of the reply, per request. The mock
+ * forgets the requests it records (2 MB bodies, hundreds of them: its heap ran out once the plugin got faster).
  */
 async function pluginFetch(text, quick) {
-  const mock = spawn(process.env.NODE_BIN || "node", ["--input-type=module", "-e", `import { startMockBackend } from ${JSON.stringify(pathToFileURL(join(ROOT, "tests/helpers/mock-backend.js")).href)}; const b = await startMockBackend(); console.log(b.endpoint);`], { stdio: ["ignore", "pipe", "inherit"] });
+  const mock = spawn(process.env.NODE_BIN || "node", ["--input-type=module", "-e", `import { startMockBackend } from ${JSON.stringify(pathToFileURL(join(ROOT, "tests/helpers/mock-backend.js")).href)}; const b = await startMockBackend(); setInterval(() => { b.requests.length = 0; }, 500); console.log(b.endpoint);`], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const endpoint = await new Promise((resolve, reject) => {
       mock.stdout.once("data", (d) => resolve(String(d).trim()));
