@@ -295,6 +295,15 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// An optional integer: `null` when `None`.
+    #[inline(never)]
+    pub fn opt_i64(&mut self, key: &str, v: Option<i64>) -> &mut Self {
+        match v {
+            Some(n) => self.i64(key, n),
+            None => self.null(key),
+        }
+    }
+
     /// An optional boolean: `null` when `None`.
     #[inline(never)]
     pub fn opt_bool(&mut self, key: &str, v: Option<bool>) -> &mut Self {

@@ -348,21 +348,13 @@ impl Health {
 
     pub fn write(&self, out: &mut String) {
         let mut o = Obj::start(out);
-        o.u64("failures", u64::from(self.failures));
-        opt_i64(&mut o, "coolingUntilMs", self.cooling_until_ms);
-        o.opt_str("coolingReason", self.cooling_reason.map(CoolReason::as_str))
-            .bool("dead", self.dead);
-        opt_i64(&mut o, "lastUsedMs", self.last_used_ms);
-        o.end();
+        o.u64("failures", u64::from(self.failures))
+            .opt_i64("coolingUntilMs", self.cooling_until_ms)
+            .opt_str("coolingReason", self.cooling_reason.map(CoolReason::as_str))
+            .bool("dead", self.dead)
+            .opt_i64("lastUsedMs", self.last_used_ms)
+            .end();
     }
-}
-
-/// An optional integer: `null` when `None`.
-pub(crate) fn opt_i64(o: &mut Obj, key: &str, v: Option<i64>) {
-    match v {
-        Some(n) => o.i64(key, n),
-        None => o.null(key),
-    };
 }
 
 impl CoolReason {
@@ -1233,11 +1225,11 @@ pub(crate) mod tests {
                     key,
                     resets_at_ms,
                     now_ms,
-                } => {
-                    o.str("type", "usageLimit").str("key", key);
-                    opt_i64(o, "resetsAtMs", *resets_at_ms);
-                    o.i64("nowMs", *now_ms)
-                }
+                } => o
+                    .str("type", "usageLimit")
+                    .str("key", key)
+                    .opt_i64("resetsAtMs", *resets_at_ms)
+                    .i64("nowMs", *now_ms),
                 Event::LoginDead { key, now_ms } => o
                     .str("type", "loginDead")
                     .str("key", key)

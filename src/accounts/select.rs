@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::pool::{opt_i64, Account, CoolReason, Pool};
+use super::pool::{Account, CoolReason, Pool};
 use crate::json::{Fields, Obj};
 use crate::stream::errors_http::human_duration;
 use crate::stream::limits::Window;
@@ -107,9 +107,11 @@ impl Selection {
                 match moved {
                     Some(m) => o.with("moved", |out| {
                         let mut m_o = Obj::start(out);
-                        m_o.str("from", &m.from).str("reason", m.reason.as_str());
-                        opt_i64(&mut m_o, "fromUntilMs", m.from_until_ms);
-                        m_o.str("message", &m.message).end();
+                        m_o.str("from", &m.from)
+                            .str("reason", m.reason.as_str())
+                            .opt_i64("fromUntilMs", m.from_until_ms)
+                            .str("message", &m.message)
+                            .end();
                     }),
                     None => o.null("moved"),
                 };
@@ -119,9 +121,9 @@ impl Selection {
                 earliest_reset_ms,
                 message,
             } => {
-                o.str("type", "exhausted");
-                opt_i64(&mut o, "earliestResetMs", *earliest_reset_ms);
-                o.str("message", message);
+                o.str("type", "exhausted")
+                    .opt_i64("earliestResetMs", *earliest_reset_ms)
+                    .str("message", message);
             }
             Selection::Empty { message } => {
                 o.str("type", "empty").str("message", message);

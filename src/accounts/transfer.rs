@@ -55,8 +55,8 @@ impl Login {
         let mut o = Obj::start(out);
         o.str("type", &self.kind)
             .str("refresh", &self.refresh)
-            .str("access", &self.access);
-        pool::opt_i64(&mut o, "expires", self.expires);
+            .str("access", &self.access)
+            .opt_i64("expires", self.expires);
         if let Some(id) = &self.account_id {
             o.str("accountId", id);
         }
